@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/**
+ * Message items of templates (grader inputs, run input_messages). Both the short `{role, content}`
+ * form and the EvalItem form are accepted; we store and echo only the long form (DESIGN §6) because
+ * the short form matches two `oneOf` branches of the official schema.
+ */
+const roleSchema = z.enum(['user', 'assistant', 'system', 'developer']);
+
+const inputTextPart = z.object({ type: z.literal('input_text'), text: z.string() });
+const outputTextPart = z.object({ type: z.literal('output_text'), text: z.string() });
+const inputImagePart = z.object({
+  type: z.literal('input_image'),
+  image_url: z.string(),
+  detail: z.string().optional(),
+});
+const inputAudioPart = z.object({
+  type: z.literal('input_audio'),
+  input_audio: z.object({ data: z.string(), format: z.string() }),
+});
+const contentPart = z.discriminatedUnion('type', [inputTextPart, outputTextPart, inputImagePart, inputAudioPart]);
+// Azure's examples send `{ text }` without a type: that is input text.
+const untypedText = z.object({ text: z.string() }).transform((p) => ({ type: 'input_text' as const, text: p.text }));
+
+const contentSchema = z.union([
+  z.string().transform((text) => ({ type: 'input_text' as const, text })),
+  contentPart,
+  untypedText,
+  z.array(z.union([contentPart, z.string().transform((text) => ({ type: 'input_text' as const, text }))])),
+]);
+
+export const evalItemSchema = z
+  .object({
+    type: z.literal('message').optional(),
+    role: roleSchema,
+    content: contentSchema,
+  })
+  .transform((m) => ({ type: 'message' as const, role: m.role, content: m.content }));
+
+export type EvalItem = z.output<typeof evalItemSchema>;
+export type EvalItemContent = EvalItem['content'];

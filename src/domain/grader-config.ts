@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { evalItemSchema } from './eval-item.ts';
+
+/**
+ * Grader configurations as the API accepts them, shared by eval testing criteria and the graders
+ * endpoints. Every type of the official spec validates here; whether this build can *run* a type is
+ * the runner's business (see graders/grader-registry.ts).
+ */
+const name = z.string().min(1, 'name must not be empty').max(256);
+
+export const stringCheckGraderSchema = z.object({
+  type: z.literal('string_check'),
+  name,
+  input: z.string().max(65_536),
+  reference: z.string().max(65_536),
+  operation: z.enum(['eq', 'ne', 'like', 'ilike']),
+});
+
+export const similarityMetrics = [
+  'cosine', 'fuzzy_match', 'bleu', 'gleu', 'meteor',
+  'rouge_1', 'rouge_2', 'rouge_3', 'rouge_4', 'rouge_5', 'rouge_l',
+] as const;
+
+export const textSimilarityGraderSchema = z.object({
+  type: z.literal('text_similarity'),
+  name,
+  input: z.string().max(65_536),
+  reference: z.string().max(65_536),
+  evaluation_metric: z.enum(similarityMetrics),
+  pass_threshold: z.number().optional(),
+});
+
+export const pythonGraderSchema = z.object({
+  type: z.literal('python'),
+  name,
+  source: z.string().max(262_144, 'python source is at most 256 kB'),
+  image_tag: z.string().optional(),
+  pass_threshold: z.number().optional(),
+});
+
+const modelSamplingParams = z.object({
+  seed: z.number().int().nullable().optional(),
+  top_p: z.number().nullable().optional(),
+  temperature: z.number().nullable().optional(),
+  max_completions_tokens: z.number().int().min(1).nullable().optional(),
+  max_completion_tokens: z.number().int().min(1).nullable().optional(),
+  reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']).nullable().optional(),
+});
+
+export const scoreModelGraderSchema = z.object({
+  type: z.literal('score_model'),
+  name,
+  model: z.string().min(1),
+  input: z.array(evalItemSchema).min(1),
+  sampling_params: modelSamplingParams.optional(),
+  range: z
+    .tuple([z.number(), z.number()])
+    .refine(([lo, hi]) => lo < hi, { message: 'range must be [min, max] with min < max' })
+    .optional(),
+  pass_threshold: z.number().optional(),
+});
+
+export const labelModelGraderSchema = z
+  .object({
+    type: z.literal('label_model'),
+    name,
+    model: z.string().min(1),
+    input: z.array(evalItemSchema).min(1),
+    labels: z.array(z.string()).min(1),
+    passing_labels: z.array(z.string()).min(1),
+  })
+  .refine((g) => g.passing_labels.every((l) => g.labels.includes(l)), {
+    message: 'every passing label must be one of labels',
+    path: ['passing_labels'],
+  });
+
+/** The criteria an eval may hold (the spec's `testing_criteria` items). */
+export const testingCriterionSchema = z.discriminatedUnion('type', [
+  stringCheckGraderSchema,
+  textSimilarityGraderSchema,
+  pythonGraderSchema,
+  scoreModelGraderSchema,
+  labelModelGraderSchema,
+]);
+
+export type StringCheckGraderConfig = z.output<typeof stringCheckGraderSchema>;
+export type TestingCriterionInput = z.output<typeof testingCriterionSchema>;
+/** A stored criterion: the validated config plus its `<name>-<uuid>` id. */
+export type TestingCriterion = TestingCriterionInput & { id: string };

@@ -1,0 +1,28 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+/** Object ids in the service's own formats (DESIGN §6): prefix + 32 hex, files `file-` + 22 base62. */
+function hex32(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export const newEvalId = (): string => `eval_${hex32()}`;
+export const newRunId = (): string => `evalrun_${hex32()}`;
+export const newOutputItemId = (): string => `outputitem_${hex32()}`;
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+export function newFileId(): string {
+  // Rejection sampling keeps every base62 digit equally likely (256 is not a multiple of 62).
+  let out = '';
+  while (out.length < 22) {
+    for (const byte of randomBytes(32)) {
+      if (byte < 248 && out.length < 22) out += BASE62[byte % 62];
+    }
+  }
+  return `file-${out}`;
+}
+
+/** A testing criterion's id: its name, a dash and a UUID, like the hosted service. */
+export const newCriterionId = (name: string): string => `${name}-${randomUUID()}`;
+
+export const nowSeconds = (): number => Math.floor(Date.now() / 1000);

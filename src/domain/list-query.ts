@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/**
+ * Query strings of the list endpoints. Values arrive as text, so limits are parsed here and
+ * anything odd (`limit=abc`, `limit=0`, `order=sideways`) is a 400 naming the parameter.
+ */
+const limit = (max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'limit must be an integer')
+    .transform(Number)
+    .pipe(z.number().int().min(1, `limit must be between 1 and ${max}`).max(max, `limit must be between 1 and ${max}`))
+    .optional()
+    .transform((v) => v ?? fallback);
+
+const order = (fallback: 'asc' | 'desc') => z.enum(['asc', 'desc']).optional().transform((v) => v ?? fallback);
+const after = z.string().min(1, 'after must not be empty').max(256).optional();
+
+export const listEvalsQuerySchema = z.object({
+  after,
+  limit: limit(100, 20),
+  order: order('asc'),
+  order_by: z.enum(['created_at', 'updated_at']).optional().transform((v) => v ?? 'created_at'),
+});
+
+export const listRunsQuerySchema = z.object({
+  after,
+  limit: limit(100, 20),
+  order: order('asc'),
+  status: z.enum(['queued', 'in_progress', 'completed', 'canceled', 'failed']).optional(),
+});
+
+export const listOutputItemsQuerySchema = z.object({
+  after,
+  limit: limit(100, 20),
+  order: order('asc'),
+  status: z.enum(['pass', 'fail']).optional(),
+});
+
+export const listFilesQuerySchema = z.object({
+  after,
+  limit: limit(10_000, 10_000),
+  order: order('desc'),
+  purpose: z.string().max(64).optional(),
+});
+
+export type Page<T> = { data: T[]; has_more: boolean };
+export type ListEvalsQuery = z.output<typeof listEvalsQuerySchema>;
+export type ListRunsQuery = z.output<typeof listRunsQuerySchema>;
+export type ListOutputItemsQuery = z.output<typeof listOutputItemsQuerySchema>;
+export type ListFilesQuery = z.output<typeof listFilesQuerySchema>;

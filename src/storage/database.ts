@@ -1,0 +1,73 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect, PostgresDialect, WithSchemaPlugin } from 'kysely';
+import pg from 'pg';
+import { join } from 'node:path';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
+import { migrateToLatest } from './migrate.ts';
+import type { Tables } from './tables.ts';
+
+/**
+ * One Kysely over either embedded PGlite or a PostgreSQL server: the same SQL runs on both. The
+ * queue gets at the same database through `pglite` (embedded) or `connectionString` (server).
+ */
+export interface Database {
+  readonly db: Kysely<Tables>;
+  readonly kind: 'pglite' | 'postgres';
+  readonly pglite: PGlite | null;
+  readonly connectionString: string | null;
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions =
+  | { kind: 'pglite'; dataDir: string | null } // null: in memory (tests)
+  | { kind: 'postgres'; url: string; maxConnections?: number };
+
+// int8 and count(*) arrive as strings from `pg` (PGlite already gives numbers); our counters fit
+// comfortably in a double, so both backends hand the code plain numbers.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+
+function kyselyOver(dialect: PGliteDialect | PostgresDialect): Kysely<Tables> {
+  return new Kysely<Tables>({ dialect, plugins: [new WithSchemaPlugin('proctor')] });
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.kind === 'postgres') {
+    const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 });
+    pool.on('error', () => {
+      // An idle client lost its server; the pool replaces it on next use. Nothing to crash over.
+    });
+    const db = kyselyOver(new PostgresDialect({ pool }));
+    try {
+      await migrateToLatest(db);
+    } catch (error) {
+      await db.destroy();
+      throw error;
+    }
+    return { db, kind: 'postgres', pglite: null, connectionString: options.url, close: () => db.destroy() };
+  }
+
+  let lock: DataDirLock | null = null;
+  if (options.dataDir !== null) lock = lockDataDir(options.dataDir);
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(options.dataDir === null ? undefined : join(options.dataDir, 'pgdata'));
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  const db = kyselyOver(new PGliteDialect({ pglite }));
+  const close = async () => {
+    try {
+      await db.destroy();
+    } finally {
+      lock?.release();
+    }
+  };
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { db, kind: 'pglite', pglite, connectionString: null, close };
+}

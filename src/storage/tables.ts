@@ -1,0 +1,116 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * Kysely's view of the `proctor` schema. JSON columns are written as text (JSON.stringify) — `pg`
+ * would turn a JS array into a Postgres array — and come back parsed by both drivers.
+ */
+type Json<T> = ColumnType<T, string, string>;
+type JsonNullable<T> = ColumnType<T | null, string | null, string | null>;
+
+export interface EvalsTable {
+  id: string;
+  project: string;
+  name: string;
+  data_source_config: Json<unknown>;
+  testing_criteria: Json<unknown[]>;
+  metadata: JsonNullable<Record<string, string>>;
+  created_at: number;
+  updated_at: number;
+  seq: Generated<number>;
+}
+
+export interface RunsTable {
+  id: string;
+  project: string;
+  eval_id: string;
+  name: string;
+  model: string;
+  status: string;
+  data_source: Json<unknown>;
+  metadata: JsonNullable<Record<string, string>>;
+  error: JsonNullable<{ code: string; message: string }>;
+  created_at: number;
+  seq: Generated<number>;
+  row_count: number | null;
+  batch_count: number | null;
+  batches_done: Generated<number>;
+  passed: Generated<number>;
+  failed: Generated<number>;
+  errored: Generated<number>;
+  finished_at: number | null;
+}
+
+export interface RunBatchesTable {
+  run_id: string;
+  batch_index: number;
+  first_row: number;
+  row_count: number;
+  done: Generated<boolean>;
+}
+
+export interface RunRowsTable {
+  run_id: string;
+  row_index: number;
+  item: Json<Record<string, unknown>>;
+  sample: JsonNullable<Record<string, unknown>>;
+}
+
+export interface RunCriterionCountsTable {
+  run_id: string;
+  criterion_id: string;
+  position: number;
+  passed: number;
+  failed: number;
+}
+
+export interface RunModelUsageTable {
+  run_id: string;
+  model_name: string;
+  invocation_count: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  cached_tokens: number;
+}
+
+export interface OutputItemsTable {
+  id: string;
+  run_id: string;
+  eval_id: string;
+  datasource_item_id: number;
+  status: string;
+  datasource_item: Json<Record<string, unknown>>;
+  results: Json<unknown[]>;
+  sample: Json<unknown>;
+  created_at: number;
+}
+
+export interface FilesTable {
+  id: string;
+  project: string;
+  filename: string;
+  purpose: string;
+  bytes: number;
+  created_at: number;
+  expires_at: number | null;
+  complete: boolean;
+  seq: Generated<number>;
+}
+
+export interface FileChunksTable {
+  file_id: string;
+  chunk_index: number;
+  data: Uint8Array;
+}
+
+export interface Tables {
+  evals: EvalsTable;
+  runs: RunsTable;
+  run_batches: RunBatchesTable;
+  run_rows: RunRowsTable;
+  run_criterion_counts: RunCriterionCountsTable;
+  run_model_usage: RunModelUsageTable;
+  output_items: OutputItemsTable;
+  files: FilesTable;
+  file_chunks: FileChunksTable;
+}
