@@ -1,0 +1,12 @@
+import type { EvalService } from '../services/eval-service.ts';
+import type { FileService } from '../services/file-service.ts';
+import type { OutputItemService } from '../services/output-item-service.ts';
+import type { RunService } from '../services/run-service.ts';
+
+/** Everything the HTTP layer calls; wired by the composition root (cli/). */
+export interface Services {
+  evals: EvalService;
+  runs: RunService;
+  outputItems: OutputItemService;
+  files: FileService;
+}

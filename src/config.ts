@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Parsed once at start-up into a frozen object; an invalid value
+ * stops the start with every problem listed, never a half-configured server.
+ */
+const providerSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('openai'),
+    base_url: z.url().optional(),
+    api_key: z.string().optional(),
+    api_key_env: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('azure'),
+    endpoint: z.url(),
+    api_key: z.string().optional(),
+    api_key_env: z.string().optional(),
+    api_version: z.string().optional(),
+    deployments: z.record(z.string(), z.string()).optional(),
+  }),
+]);
+
+const modelSchema = z.object({
+  provider: z.string(),
+  model: z.string().optional(),
+  max_concurrency: z.number().int().positive().optional(),
+  rpm: z.number().int().positive().optional(),
+  tpm: z.number().int().positive().optional(),
+});
+
+export const configFileSchema = z
+  .object({
+    providers: z.record(z.string(), providerSchema).default({}),
+    models: z.record(z.string(), modelSchema).default({}),
+    default_provider: z.string().optional(),
+  })
+  .superRefine((file, ctx) => {
+    for (const [name, model] of Object.entries(file.models)) {
+      if (!(model.provider in file.providers)) {
+        ctx.addIssue({ code: 'custom', path: ['models', name, 'provider'], message: `unknown provider '${model.provider}'` });
+      }
+    }
+    if (file.default_provider !== undefined && !(file.default_provider in file.providers)) {
+      ctx.addIssue({ code: 'custom', path: ['default_provider'], message: `unknown provider '${file.default_provider}'` });
+    }
+  });
+
+export type ConfigFile = z.output<typeof configFileSchema>;
+
+const boolText = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const intText = (min: number, max: number) =>
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
+
+const envSchema = z.object({
+  PROCTOR_HOST: z.string().min(1).default('127.0.0.1'),
+  PROCTOR_PORT: intText(0, 65_535).default(8080),
+  PROCTOR_DATA_DIR: z.string().min(1).default('./.proctor'),
+  PROCTOR_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  PROCTOR_API_KEYS: z.string().optional(),
+  PROCTOR_CONFIG: z.string().optional(),
+  PROCTOR_PUBLIC_URL: z.url().optional(),
+  PROCTOR_AZURE_REQUIRE_PREVIEW_HEADER: boolText.default(true),
+  PROCTOR_MAX_BODY_MB: intText(1, 4096).default(64),
+  PROCTOR_MAX_FILE_MB: intText(1, 1_048_576).default(2048),
+  PROCTOR_WORKER_CONCURRENCY: intText(1, 256).default(2),
+  PROCTOR_BATCH_SIZE: intText(1, 100_000).default(500),
+  PROCTOR_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export interface ApiKeyTable {
+  /** sha256(key) hex → project; null when no keys are configured (any key accepted, loopback only). */
+  readonly byHash: ReadonlyMap<string, string> | null;
+}
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly databaseUrl: string | null;
+  readonly apiKeys: ApiKeyTable;
+  readonly publicUrl: string;
+  readonly azureRequirePreviewHeader: boolean;
+  readonly maxBodyBytes: number;
+  readonly maxFileBytes: number;
+  readonly workerConcurrency: number;
+  readonly batchSize: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly configFile: ConfigFile;
+  /** Environment variables the provider config names (api_key_env), and the SDK's own. */
+  readonly secrets: Readonly<Record<string, string>>;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+function parseApiKeys(text: string | undefined, problems: string[]): ApiKeyTable {
+  if (text === undefined || text.trim() === '') return { byHash: null };
+  const byHash = new Map<string, string>();
+  for (const raw of text.split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const eq = entry.indexOf('=');
+    const key = eq === -1 ? entry : entry.slice(0, eq).trim();
+    const project = eq === -1 ? 'default' : entry.slice(eq + 1).trim();
+    if (key.length < 8) problems.push('PROCTOR_API_KEYS: every key must be at least 8 characters');
+    else if (!/^[A-Za-z0-9_.-]{1,128}$/.test(project)) problems.push(`PROCTOR_API_KEYS: project name '${project}' must be 1-128 of [A-Za-z0-9_.-]`);
+    else byHash.set(hashApiKey(key), project);
+  }
+  return { byHash: byHash.size > 0 ? byHash : null };
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIP(host) === 6) return host === '::1';
+  return false;
+}
+
+function readConfigFile(path: string | undefined, problems: string[]): ConfigFile {
+  if (path === undefined) return configFileSchema.parse({});
+  let raw: unknown;
+  try {
+    const text = readFileSync(resolve(path), 'utf8');
+    raw = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    problems.push(`PROCTOR_CONFIG: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    return configFileSchema.parse({});
+  }
+  const parsed = configFileSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`PROCTOR_CONFIG ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    return configFileSchema.parse({});
+  }
+  return parsed.data;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const apiKeys = parseApiKeys(e.PROCTOR_API_KEYS, problems);
+  if (apiKeys.byHash === null && !isLoopback(e.PROCTOR_HOST)) {
+    problems.push(`PROCTOR_HOST: refusing to listen on ${e.PROCTOR_HOST} without PROCTOR_API_KEYS; set keys or bind to 127.0.0.1`);
+  }
+  const configFile = readConfigFile(e.PROCTOR_CONFIG, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const secretNames = new Set(['OPENAI_API_KEY', 'OPENAI_BASE_URL']);
+  for (const provider of Object.values(configFile.providers)) if (provider.api_key_env) secretNames.add(provider.api_key_env);
+  const secrets: Record<string, string> = {};
+  for (const name of secretNames) {
+    const value = env[name];
+    if (value !== undefined && value !== '') secrets[name] = value;
+  }
+
+  const shownHost = e.PROCTOR_HOST.includes(':') ? `[${e.PROCTOR_HOST}]` : e.PROCTOR_HOST;
+  return Object.freeze({
+    host: e.PROCTOR_HOST,
+    port: e.PROCTOR_PORT,
+    dataDir: resolve(e.PROCTOR_DATA_DIR),
+    databaseUrl: e.PROCTOR_DATABASE_URL ?? null,
+    apiKeys,
+    publicUrl: (e.PROCTOR_PUBLIC_URL ?? `http://${shownHost}:${e.PROCTOR_PORT}`).replace(/\/+$/, ''),
+    azureRequirePreviewHeader: e.PROCTOR_AZURE_REQUIRE_PREVIEW_HEADER,
+    maxBodyBytes: e.PROCTOR_MAX_BODY_MB * 1024 * 1024,
+    maxFileBytes: e.PROCTOR_MAX_FILE_MB * 1024 * 1024,
+    workerConcurrency: e.PROCTOR_WORKER_CONCURRENCY,
+    batchSize: e.PROCTOR_BATCH_SIZE,
+    logLevel: e.PROCTOR_LOG_LEVEL,
+    configFile,
+    secrets: Object.freeze(secrets),
+  });
+}

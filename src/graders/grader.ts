@@ -1,0 +1,27 @@
+/**
+ * The contract every grader implements. Expected outcomes — a failing row, a judge that could not
+ * answer, a template variable missing from a row — are data in `GradeOutcome`; a thrown error is a bug.
+ */
+
+export interface GradeInput {
+  item: Record<string, unknown>;
+  /** The row's sample (model output or the row's own `sample` column); null when there is none. */
+  sample: Record<string, unknown> | null;
+  signal?: AbortSignal;
+}
+
+export interface GradeOutcome {
+  score: number;
+  passed: boolean;
+  /** What the grader itself produced, e.g. a judge model's raw output; null for string_check. */
+  sample: Record<string, unknown> | null;
+  /** Set when the grader could not grade this row; the item then counts as errored. */
+  error: { code: string; message: string } | null;
+  /** A template path did not resolve; it rendered empty and the row was still graded (DESIGN §6). */
+  invalid_variable: boolean;
+}
+
+export interface Grader {
+  readonly type: string;
+  grade(input: GradeInput): Promise<GradeOutcome>;
+}

@@ -1,0 +1,47 @@
+import type { TestingCriterion } from '../domain/grader-config.ts';
+import type { ApiErrorObject, GraderResult } from '../domain/wire-objects.ts';
+import type { Grader } from '../graders/grader.ts';
+
+export interface CriterionGrader {
+  criterion: TestingCriterion;
+  grader: Grader;
+}
+
+export interface RowGrade {
+  results: GraderResult[];
+  status: 'pass' | 'fail';
+  /** The first grader error, if any: the row counts in `errored` (DESIGN §6, item status). */
+  error: ApiErrorObject | null;
+}
+
+/**
+ * Runs every criterion on one row. A grader that throws is a bug in that grader, but it still
+ * only errors this row's criterion — never the batch.
+ */
+export async function gradeRow(graders: readonly CriterionGrader[], item: Record<string, unknown>, sample: Record<string, unknown> | null, signal: AbortSignal): Promise<RowGrade> {
+  const results: GraderResult[] = [];
+  let error: ApiErrorObject | null = null;
+  for (const { criterion, grader } of graders) {
+    let outcome;
+    try {
+      outcome = await grader.grade({ item, sample, signal });
+    } catch (thrown) {
+      outcome = {
+        score: 0,
+        passed: false,
+        sample: null,
+        error: { code: 'grader_error', message: `grader '${criterion.name}' failed: ${thrown instanceof Error ? thrown.message : String(thrown)}` },
+        invalid_variable: false,
+      };
+    }
+    const result: GraderResult = { name: criterion.id, type: criterion.type, score: outcome.score, passed: outcome.error === null && outcome.passed, sample: outcome.sample };
+    if (outcome.invalid_variable) result['invalid_variable_error'] = true;
+    if (outcome.error !== null) {
+      result['error'] = outcome.error;
+      error ??= outcome.error;
+    }
+    results.push(result);
+  }
+  const status = error === null && results.every((r) => r.passed) ? 'pass' : 'fail';
+  return { results, status, error };
+}

@@ -1,0 +1,118 @@
+import type { TestingCriterion } from '../domain/grader-config.ts';
+import { newOutputItemId, nowSeconds } from '../domain/ids.ts';
+import type { JsonlDataSource } from '../domain/run-data-source.ts';
+import { createGrader } from '../graders/grader-registry.ts';
+import type { Logger } from '../logger.ts';
+import type { BatchJob, PlanJob } from '../queue/job-queue.ts';
+import { SourceRowError, sourceRows } from '../services/source-rows.ts';
+import type { EvalRepository } from '../storage/eval-repository.ts';
+import type { FileRepository } from '../storage/file-repository.ts';
+import type { GradedItem, RowToStore, RunProgressRepository } from '../storage/run-progress-repository.ts';
+import type { RunRepository } from '../storage/run-repository.ts';
+import { gradeRow, type CriterionGrader } from './grade-row.ts';
+import { jsonlSample } from './jsonl-sample.ts';
+import { RunStatusWatch } from './run-status-watch.ts';
+
+export interface RunExecutorDeps {
+  evals: EvalRepository;
+  runs: RunRepository;
+  progress: RunProgressRepository;
+  files: FileRepository;
+  batchSize: number;
+  enqueueBatches(runId: string, batchIndexes: readonly number[]): Promise<void>;
+  logger: Logger;
+}
+
+/** Rows go to the database in multi-row inserts of this many. */
+const ROW_INSERT_CHUNK = 500;
+
+/**
+ * The run engine (DESIGN §2): a plan job streams the source into staged rows and fans out batch
+ * jobs; each batch grades its rows and commits them in one transaction. Both are idempotent, so
+ * pg-boss may retry either after a crash.
+ */
+export class RunExecutor {
+  readonly #d: RunExecutorDeps;
+  readonly #watch: RunStatusWatch;
+
+  constructor(deps: RunExecutorDeps) {
+    this.#d = deps;
+    this.#watch = new RunStatusWatch(deps.runs);
+  }
+
+  async plan({ run_id }: PlanJob, signal: AbortSignal): Promise<void> {
+    const run = await this.#d.runs.getById(run_id);
+    if (!run || !(await this.#d.progress.start(run_id))) return; // deleted or canceled before it began
+    const source = (run.data_source as JsonlDataSource).source;
+    let count = 0;
+    let pending: RowToStore[] = [];
+    try {
+      for await (const { index, row } of sourceRows(source, this.#d.files, run.project)) {
+        pending.push({ row_index: index, item: row.item, sample: row.sample ?? null });
+        count = index + 1;
+        if (pending.length >= ROW_INSERT_CHUNK) {
+          await this.#d.progress.insertRows(run_id, pending);
+          pending = [];
+          if (signal.aborted || !(await this.#watch.isLive(run_id))) return;
+        }
+      }
+      await this.#d.progress.insertRows(run_id, pending);
+    } catch (error) {
+      if (error instanceof SourceRowError) {
+        // The source changed after validation (file deleted or replaced): the run cannot proceed.
+        await this.#d.progress.fail(run_id, { code: 'invalid_data_source', message: error.message }, nowSeconds());
+        return;
+      }
+      throw error;
+    }
+    const batches = await this.#d.progress.plan(run_id, count, this.#d.batchSize);
+    if (count === 0) {
+      await this.#d.progress.completeEmpty(run_id, nowSeconds());
+      return;
+    }
+    await this.#d.enqueueBatches(run_id, batches);
+    this.#d.logger.info('run planned', { run_id, rows: count, batches: batches.length });
+  }
+
+  async batch({ run_id, batch_index }: BatchJob, signal: AbortSignal): Promise<void> {
+    if (!(await this.#watch.isLive(run_id))) return;
+    const [run, batch] = await Promise.all([this.#d.runs.getById(run_id), this.#d.progress.batch(run_id, batch_index)]);
+    if (!run || !batch || batch.done) return;
+    const evalRecord = await this.#d.evals.get(run.project, run.eval_id);
+    if (!evalRecord) return;
+    const criteria = evalRecord.testing_criteria as TestingCriterion[];
+    const graders: CriterionGrader[] = criteria.map((criterion) => ({ criterion, grader: createGrader(criterion) }));
+
+    const rows = await this.#d.progress.rows(run_id, batch.first_row, batch.row_count);
+    const items: GradedItem[] = [];
+    let finished = true;
+    for (const row of rows) {
+      if (signal.aborted || !(await this.#watch.isLive(run_id))) {
+        finished = false; // canceled: keep what is graded, leave the batch open
+        break;
+      }
+      const grade = await gradeRow(graders, row.item, row.sample, signal);
+      const sample = jsonlSample(row.sample);
+      if (grade.error !== null) sample.error = grade.error;
+      items.push({
+        id: newOutputItemId(),
+        datasource_item_id: row.row_index,
+        status: grade.status,
+        errored: grade.error !== null,
+        datasource_item: row.item,
+        results: grade.results,
+        sample,
+        usage: [],
+      });
+    }
+    if (rows.length !== batch.row_count && finished) {
+      // Staged rows missing: they were dropped by a completed run's cleanup, nothing left to do.
+      this.#d.logger.warn('batch rows missing', { run_id, batch_index, expected: batch.row_count, found: rows.length });
+    }
+    const { completedRun } = await this.#d.progress.commit(run_id, batch_index, { evalId: run.eval_id, items, criterionIds: criteria.map((c) => c.id) }, finished, nowSeconds());
+    if (completedRun) {
+      await this.#d.progress.dropRows(run_id);
+      this.#d.logger.info('run completed', { run_id });
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import { notFound } from '../domain/api-error.ts';
+import { buildDataSourceConfig } from '../domain/data-source-config.ts';
+import type { CreateEvalRequest, UpdateEvalRequest } from '../domain/eval-requests.ts';
+import type { TestingCriterion } from '../domain/grader-config.ts';
+import { newCriterionId, newEvalId, nowSeconds } from '../domain/ids.ts';
+import type { ListEvalsQuery } from '../domain/list-query.ts';
+import type { EvalObject, ListObject } from '../domain/wire-objects.ts';
+import type { EvalRecord, EvalRepository } from '../storage/eval-repository.ts';
+import { presentEval, presentList } from './present.ts';
+import { compileRowValidator } from './row-validator.ts';
+
+export class EvalService {
+  readonly #evals: EvalRepository;
+  constructor(evals: EvalRepository) {
+    this.#evals = evals;
+  }
+
+  async create(project: string, req: CreateEvalRequest): Promise<EvalObject> {
+    const dataSourceConfig = buildDataSourceConfig(req.data_source_config);
+    // Compile now so a broken item_schema is the eval's 400, not every later run's.
+    compileRowValidator(dataSourceConfig.schema);
+    const criteria: TestingCriterion[] = req.testing_criteria.map((c) => ({ ...c, id: newCriterionId(c.name) }));
+    const record = await this.#evals.insert({
+      id: newEvalId(),
+      project,
+      name: req.name ?? '',
+      data_source_config: dataSourceConfig,
+      testing_criteria: criteria,
+      metadata: req.metadata ?? null,
+      created_at: nowSeconds(),
+    });
+    return presentEval(record);
+  }
+
+  async record(project: string, evalId: string): Promise<EvalRecord> {
+    const record = await this.#evals.get(project, evalId);
+    if (!record) throw notFound(`No eval found with id '${evalId}'.`, 'eval_id');
+    return record;
+  }
+
+  async get(project: string, evalId: string): Promise<EvalObject> {
+    return presentEval(await this.record(project, evalId));
+  }
+
+  async list(project: string, q: ListEvalsQuery): Promise<ListObject<EvalObject>> {
+    const page = await this.#evals.list(project, q);
+    return presentList({ data: page.data.map(presentEval), has_more: page.has_more });
+  }
+
+  async update(project: string, evalId: string, req: UpdateEvalRequest): Promise<EvalObject> {
+    const patch: { name?: string; metadata?: Record<string, string> | null } = {};
+    if (req.name !== undefined) patch.name = req.name;
+    if (req.metadata !== undefined) patch.metadata = req.metadata;
+    const record = await this.#evals.update(project, evalId, patch, nowSeconds());
+    if (!record) throw notFound(`No eval found with id '${evalId}'.`, 'eval_id');
+    return presentEval(record);
+  }
+
+  async delete(project: string, evalId: string): Promise<{ object: 'eval.deleted'; deleted: true; eval_id: string }> {
+    if (!(await this.#evals.delete(project, evalId))) throw notFound(`No eval found with id '${evalId}'.`, 'eval_id');
+    return { object: 'eval.deleted', deleted: true, eval_id: evalId };
+  }
+}

@@ -1,0 +1,115 @@
+import { badRequest, notFound } from '../domain/api-error.ts';
+import type { DataSourceConfig } from '../domain/data-source-config.ts';
+import type { TestingCriterion } from '../domain/grader-config.ts';
+import { newRunId, nowSeconds } from '../domain/ids.ts';
+import type { ListRunsQuery } from '../domain/list-query.ts';
+import type { CreateRunRequest } from '../domain/run-requests.ts';
+import type { EvalRunObject, ListObject } from '../domain/wire-objects.ts';
+import { unsupportedGraderType } from '../graders/grader-registry.ts';
+import type { RunQueue } from '../queue/run-queue.ts';
+import type { FileRepository } from '../storage/file-repository.ts';
+import type { RunRecord, RunRepository } from '../storage/run-repository.ts';
+import type { EvalService } from './eval-service.ts';
+import { presentList, presentRun } from './present.ts';
+import { compileRowValidator } from './row-validator.ts';
+import { SourceRowError, sourceRowErrorToApi, sourceRows } from './source-rows.ts';
+
+export interface RunServiceDeps {
+  evals: EvalService;
+  runs: RunRepository;
+  files: FileRepository;
+  queue: RunQueue;
+  publicUrl: string;
+}
+
+export class RunService {
+  readonly #d: RunServiceDeps;
+  constructor(deps: RunServiceDeps) {
+    this.#d = deps;
+  }
+
+  async create(project: string, evalId: string, req: CreateRunRequest): Promise<EvalRunObject> {
+    const evalRecord = await this.#d.evals.record(project, evalId);
+    const source = req.data_source;
+    if (source.type !== 'jsonl') {
+      throw badRequest(`Data source type '${source.type}' needs a model provider, which this Proctor build does not run yet; use 'jsonl' with pre-generated samples.`, 'data_source.type', 'unsupported_data_source');
+    }
+    const criteria = evalRecord.testing_criteria as TestingCriterion[];
+    criteria.forEach((criterion, i) => {
+      const problem = unsupportedGraderType(criterion);
+      if (problem) throw badRequest(`${problem}; eval '${evalId}' cannot be run here.`, `testing_criteria[${i}].type`, 'unsupported_grader');
+    });
+    const config = evalRecord.data_source_config as DataSourceConfig;
+    if (config.type !== 'custom') {
+      throw badRequest(`Eval '${evalId}' has a '${config.type}' data source config; its runs read stored completions, which this Proctor build does not record yet.`, 'data_source', 'unsupported_data_source');
+    }
+
+    // Every row is checked before the run exists: a bad row is the caller's 400, not a failed run.
+    const validate = compileRowValidator(config.schema);
+    let rows = 0;
+    try {
+      for await (const { row, where } of sourceRows(source.source, this.#d.files, project)) {
+        const problem = validate(row);
+        if (problem) {
+          const param = source.source.type === 'file_content' ? `${where}${problem.path}` : 'data_source.source.id';
+          const field = problem.path.replace(/^\./, '') || 'row';
+          throw badRequest(`Row ${rows} (${where}) does not match the eval's schema: '${field}' ${problem.message}.`, param, 'invalid_data_source');
+        }
+        rows++;
+      }
+    } catch (error) {
+      if (error instanceof SourceRowError) throw sourceRowErrorToApi(error);
+      throw error;
+    }
+
+    const record = await this.#d.runs.insert({
+      id: newRunId(),
+      project,
+      eval_id: evalId,
+      name: req.name ?? `run-${rows}-rows`,
+      model: '',
+      data_source: source,
+      metadata: req.metadata ?? null,
+      created_at: nowSeconds(),
+    });
+    await this.#d.queue.enqueuePlan(record.id);
+    return this.#present(record);
+  }
+
+  async record(project: string, evalId: string, runId: string): Promise<RunRecord> {
+    await this.#d.evals.record(project, evalId);
+    const run = await this.#d.runs.get(project, evalId, runId);
+    if (!run) throw notFound(`No run found with id '${runId}' in eval '${evalId}'.`, 'run_id');
+    return run;
+  }
+
+  async get(project: string, evalId: string, runId: string): Promise<EvalRunObject> {
+    return this.#present(await this.record(project, evalId, runId));
+  }
+
+  async list(project: string, evalId: string, q: ListRunsQuery): Promise<ListObject<EvalRunObject>> {
+    await this.#d.evals.record(project, evalId);
+    const page = await this.#d.runs.list(project, evalId, q);
+    const aggregates = await this.#d.runs.aggregates(page.data.map((r) => r.id));
+    return presentList({ data: page.data.map((r) => presentRun(r, aggregates.get(r.id), this.#d.publicUrl)), has_more: page.has_more });
+  }
+
+  async cancel(project: string, evalId: string, runId: string): Promise<EvalRunObject> {
+    await this.record(project, evalId, runId);
+    await this.#d.runs.cancel(runId, nowSeconds());
+    return this.get(project, evalId, runId);
+  }
+
+  async delete(project: string, evalId: string, runId: string): Promise<{ run_id: string }> {
+    await this.#d.evals.record(project, evalId);
+    // Cancel first so a worker holding a batch stops, then remove everything the run owns.
+    await this.#d.runs.cancel(runId, nowSeconds());
+    if (!(await this.#d.runs.delete(project, evalId, runId))) throw notFound(`No run found with id '${runId}' in eval '${evalId}'.`, 'run_id');
+    return { run_id: runId };
+  }
+
+  async #present(run: RunRecord): Promise<EvalRunObject> {
+    const aggregates = await this.#d.runs.aggregates([run.id]);
+    return presentRun(run, aggregates.get(run.id), this.#d.publicUrl);
+  }
+}

@@ -1,0 +1,63 @@
+import { badRequest } from '../domain/api-error.ts';
+import { jsonlRowSchema, type JsonlDataSource, type JsonlRow } from '../domain/run-data-source.ts';
+import type { FileRepository } from '../storage/file-repository.ts';
+import { jsonlLines, LineTooLongError } from '../storage/jsonl-lines.ts';
+
+/** One data row of a run, numbered from 0 in source order (its `datasource_item_id`). */
+export interface SourceRow {
+  index: number;
+  row: JsonlRow;
+  /** Where the row came from, for error messages: `data_source.source.content[3]` or `line 4 of file-…`. */
+  where: string;
+}
+
+/** A row that cannot be used: the request is a 400 at creation, the run fails if seen later. */
+export class SourceRowError extends Error {
+  readonly param: string;
+  constructor(message: string, param: string) {
+    super(message);
+    this.name = 'SourceRowError';
+    this.param = param;
+  }
+}
+
+export function sourceRowErrorToApi(error: SourceRowError) {
+  return badRequest(error.message, error.param, 'invalid_data_source');
+}
+
+/**
+ * Rows of a jsonl data source, streamed: inline content is already in memory (bounded by the body
+ * limit); an uploaded file is read chunk by chunk and parsed line by line.
+ */
+export async function* sourceRows(source: JsonlDataSource['source'], files: FileRepository, project: string): AsyncGenerator<SourceRow> {
+  if (source.type === 'file_content') {
+    for (let i = 0; i < source.content.length; i++) {
+      yield { index: i, row: source.content[i] as JsonlRow, where: `data_source.source.content[${i}]` };
+    }
+    return;
+  }
+  const file = await files.get(project, source.id);
+  if (!file) throw new SourceRowError(`File '${source.id}' was not found.`, 'data_source.source.id');
+  let index = 0;
+  try {
+    for await (const { lineNo, text } of jsonlLines(files.readContent(file.id))) {
+      const where = `line ${lineNo} of ${file.id}`;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        throw new SourceRowError(`Invalid JSON on ${where}: ${error instanceof Error ? error.message : String(error)}`, 'data_source.source.id');
+      }
+      const row = jsonlRowSchema.safeParse(parsed);
+      if (!row.success) {
+        const issue = row.error.issues[0];
+        const path = issue ? issue.path.join('.') : '';
+        throw new SourceRowError(`Invalid row on ${where}: ${path ? `'${path}' ` : ''}${issue?.message ?? 'is invalid'} (each line must be an object with an 'item' object)`, 'data_source.source.id');
+      }
+      yield { index: index++, row: row.data, where };
+    }
+  } catch (error) {
+    if (error instanceof LineTooLongError) throw new SourceRowError(`File '${file.id}': ${error.message}`, 'data_source.source.id');
+    throw error;
+  }
+}

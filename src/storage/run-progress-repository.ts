@@ -1,0 +1,237 @@
+import { sql, type Kysely } from 'kysely';
+import type { ApiErrorObject, GraderResult, ModelUsage, OutputSample } from '../domain/wire-objects.ts';
+import type { Tables } from './tables.ts';
+
+export interface RowToStore {
+  row_index: number;
+  item: Record<string, unknown>;
+  sample: Record<string, unknown> | null;
+}
+
+export interface GradedItem {
+  id: string;
+  datasource_item_id: number;
+  status: 'pass' | 'fail';
+  errored: boolean;
+  datasource_item: Record<string, unknown>;
+  results: GraderResult[];
+  sample: OutputSample;
+  /** Model calls made for this row (sampling and model graders), counted only if the row is new. */
+  usage: readonly ModelUsage[];
+}
+
+export interface BatchOutcome {
+  evalId: string;
+  items: GradedItem[];
+  /** The criteria in eval order, so per-criterion rows keep that order. */
+  criterionIds: readonly string[];
+}
+
+/**
+ * The runner's writes. Counting happens in the same transaction as the output-item inserts, and
+ * only for rows that insert actually added: a retried or duplicated batch never counts twice.
+ */
+export class RunProgressRepository {
+  readonly #db: Kysely<Tables>;
+  constructor(db: Kysely<Tables>) {
+    this.#db = db;
+  }
+
+  /** queued → in_progress; false when the run is no longer queued or in progress (canceled, deleted). */
+  async start(runId: string): Promise<boolean> {
+    const row = await this.#db
+      .updateTable('runs')
+      .set({ status: 'in_progress' })
+      .where('id', '=', runId)
+      .where('status', 'in', ['queued', 'in_progress'])
+      .returning('id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async insertRows(runId: string, rows: readonly RowToStore[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.#db
+      .insertInto('run_rows')
+      .values(rows.map((r) => ({ run_id: runId, row_index: r.row_index, item: JSON.stringify(r.item), sample: r.sample === null ? null : JSON.stringify(r.sample) })))
+      .onConflict((oc) => oc.columns(['run_id', 'row_index']).doNothing())
+      .execute();
+  }
+
+  /** Records the batch plan and the run's size; returns the batches still to do. */
+  async plan(runId: string, rowCount: number, batchSize: number): Promise<number[]> {
+    const batchCount = Math.ceil(rowCount / batchSize);
+    const batches = Array.from({ length: batchCount }, (_, i) => ({
+      run_id: runId,
+      batch_index: i,
+      first_row: i * batchSize,
+      row_count: Math.min(batchSize, rowCount - i * batchSize),
+    }));
+    await this.#db.transaction().execute(async (trx) => {
+      for (let i = 0; i < batches.length; i += 1000) {
+        await trx.insertInto('run_batches').values(batches.slice(i, i + 1000)).onConflict((oc) => oc.columns(['run_id', 'batch_index']).doNothing()).execute();
+      }
+      await trx.updateTable('runs').set({ row_count: rowCount, batch_count: batchCount }).where('id', '=', runId).execute();
+    });
+    const pending = await this.#db.selectFrom('run_batches').select('batch_index').where('run_id', '=', runId).where('done', '=', false).orderBy('batch_index').execute();
+    return pending.map((b) => b.batch_index);
+  }
+
+  async batch(runId: string, batchIndex: number) {
+    return this.#db.selectFrom('run_batches').selectAll().where('run_id', '=', runId).where('batch_index', '=', batchIndex).executeTakeFirst();
+  }
+
+  async rows(runId: string, first: number, count: number): Promise<RowToStore[]> {
+    return this.#db
+      .selectFrom('run_rows')
+      .select(['row_index', 'item', 'sample'])
+      .where('run_id', '=', runId)
+      .where('row_index', '>=', first)
+      .where('row_index', '<', first + count)
+      .orderBy('row_index')
+      .execute();
+  }
+
+  /**
+   * One transaction per batch: insert the items that are new, add their counts, and (when the
+   * batch finished) mark it done and complete the run if it was the last. Returns whether this call
+   * completed the run.
+   */
+  async commit(runId: string, batchIndex: number, outcome: BatchOutcome, finished: boolean, now: number): Promise<{ completedRun: boolean }> {
+    return this.#db.transaction().execute(async (trx) => {
+      const inserted = new Set<number>();
+      for (let i = 0; i < outcome.items.length; i += 200) {
+        const slice = outcome.items.slice(i, i + 200);
+        const rows = await trx
+          .insertInto('output_items')
+          .values(
+            slice.map((it) => ({
+              id: it.id,
+              run_id: runId,
+              eval_id: outcome.evalId,
+              datasource_item_id: it.datasource_item_id,
+              status: it.status,
+              datasource_item: JSON.stringify(it.datasource_item),
+              results: JSON.stringify(it.results),
+              sample: JSON.stringify(it.sample),
+              created_at: now,
+            })),
+          )
+          .onConflict((oc) => oc.columns(['run_id', 'datasource_item_id']).doNothing())
+          .returning('datasource_item_id')
+          .execute();
+        for (const r of rows) inserted.add(r.datasource_item_id);
+      }
+      const fresh = outcome.items.filter((it) => inserted.has(it.datasource_item_id));
+      if (fresh.length > 0) {
+        const passed = fresh.filter((it) => it.status === 'pass').length;
+        const errored = fresh.filter((it) => it.errored).length;
+        await trx
+          .updateTable('runs')
+          .set((eb) => ({
+            passed: eb('passed', '+', passed),
+            errored: eb('errored', '+', errored),
+            failed: eb('failed', '+', fresh.length - passed - errored),
+          }))
+          .where('id', '=', runId)
+          .execute();
+        const perCriterion = outcome.criterionIds.map((criterion_id, position) => {
+          let p = 0;
+          for (const it of fresh) if (it.results[position]?.passed === true) p++;
+          return { run_id: runId, criterion_id, position, passed: p, failed: fresh.length - p };
+        });
+        if (perCriterion.length > 0) {
+          await trx
+            .insertInto('run_criterion_counts')
+            .values(perCriterion)
+            .onConflict((oc) =>
+              oc.columns(['run_id', 'criterion_id']).doUpdateSet((eb) => ({
+                passed: sql`${eb.ref('run_criterion_counts.passed')} + ${eb.ref('excluded.passed')}`,
+                failed: sql`${eb.ref('run_criterion_counts.failed')} + ${eb.ref('excluded.failed')}`,
+              })),
+            )
+            .execute();
+        }
+      }
+      const usage = sumUsage(fresh.flatMap((it) => it.usage));
+      if (usage.length > 0) await addUsage(trx, runId, usage);
+      if (!finished) return { completedRun: false };
+
+      const marked = await trx
+        .updateTable('run_batches')
+        .set({ done: true })
+        .where('run_id', '=', runId)
+        .where('batch_index', '=', batchIndex)
+        .where('done', '=', false)
+        .returning('batch_index')
+        .executeTakeFirst();
+      if (!marked) return { completedRun: false };
+      const run = await trx
+        .updateTable('runs')
+        .set((eb) => ({ batches_done: eb('batches_done', '+', 1) }))
+        .where('id', '=', runId)
+        .returning(['batches_done', 'batch_count'])
+        .executeTakeFirstOrThrow();
+      if (run.batch_count === null || run.batches_done < run.batch_count) return { completedRun: false };
+      const done = await trx
+        .updateTable('runs')
+        .set({ status: 'completed', finished_at: now })
+        .where('id', '=', runId)
+        .where('status', '=', 'in_progress')
+        .returning('id')
+        .executeTakeFirst();
+      return { completedRun: done !== undefined };
+    });
+  }
+
+  /** A run with no rows is complete as soon as it is planned. */
+  async completeEmpty(runId: string, now: number): Promise<void> {
+    await this.#db.updateTable('runs').set({ status: 'completed', finished_at: now }).where('id', '=', runId).where('status', '=', 'in_progress').execute();
+  }
+
+  async fail(runId: string, error: ApiErrorObject, now: number): Promise<void> {
+    await this.#db
+      .updateTable('runs')
+      .set({ status: 'failed', error: JSON.stringify(error), finished_at: now })
+      .where('id', '=', runId)
+      .where('status', 'in', ['queued', 'in_progress'])
+      .execute();
+  }
+
+  /** Staged rows are redundant once every output item exists. */
+  async dropRows(runId: string): Promise<void> {
+    await this.#db.deleteFrom('run_rows').where('run_id', '=', runId).execute();
+  }
+}
+
+function sumUsage(all: readonly ModelUsage[]): ModelUsage[] {
+  const byModel = new Map<string, ModelUsage>();
+  for (const u of all) {
+    const t = byModel.get(u.model_name);
+    if (!t) byModel.set(u.model_name, { ...u });
+    else {
+      t.invocation_count += u.invocation_count;
+      t.prompt_tokens += u.prompt_tokens;
+      t.completion_tokens += u.completion_tokens;
+      t.total_tokens += u.total_tokens;
+      t.cached_tokens += u.cached_tokens;
+    }
+  }
+  return [...byModel.values()];
+}
+
+async function addUsage(trx: Kysely<Tables>, runId: string, usage: readonly ModelUsage[]): Promise<void> {
+  await trx
+    .insertInto('run_model_usage')
+    .values(usage.map((u) => ({ run_id: runId, ...u })))
+    .onConflict((oc) =>
+      oc.columns(['run_id', 'model_name']).doUpdateSet((eb) => ({
+        invocation_count: sql`${eb.ref('run_model_usage.invocation_count')} + ${eb.ref('excluded.invocation_count')}`,
+        prompt_tokens: sql`${eb.ref('run_model_usage.prompt_tokens')} + ${eb.ref('excluded.prompt_tokens')}`,
+        completion_tokens: sql`${eb.ref('run_model_usage.completion_tokens')} + ${eb.ref('excluded.completion_tokens')}`,
+        total_tokens: sql`${eb.ref('run_model_usage.total_tokens')} + ${eb.ref('excluded.total_tokens')}`,
+        cached_tokens: sql`${eb.ref('run_model_usage.cached_tokens')} + ${eb.ref('excluded.cached_tokens')}`,
+      })),
+    )
+    .execute();
+}
