@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test runs describe/it itself; their returned promises need no handling. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StringCheckGraderConfig, TestingCriterion } from '../domain/grader-config.ts';
