@@ -30,15 +30,15 @@ async function evalIds(database: Database): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-void describe('testDatabases', () => {
-  void it('offers PostgreSQL exactly when PROCTOR_TEST_DATABASE_URL is set', () => {
+describe('testDatabases', () => {
+  it('offers PostgreSQL exactly when PROCTOR_TEST_DATABASE_URL is set', () => {
     assert.deepEqual(
       testDatabases().map((d) => d.name),
       postgresAvailable ? ['pglite', 'postgres'] : ['pglite'],
     );
   });
 
-  void it('opens PGlite in memory, migrated and empty', async () => {
+  it('opens PGlite in memory, migrated and empty', async () => {
     const options = await pick('pglite').open();
     assert.deepEqual(options, { kind: 'pglite', dataDir: null });
     const database = await openDatabase(options);
@@ -52,7 +52,7 @@ void describe('testDatabases', () => {
     }
   });
 
-  void it('gives every PostgreSQL open a fresh database of its own', { skip: postgresAvailable ? false : 'no PostgreSQL' }, async () => {
+  it('gives every PostgreSQL open a fresh database of its own', { skip: postgresAvailable ? false : 'no PostgreSQL' }, async () => {
     const postgres = pick('postgres');
     const [optionsA, optionsB] = await Promise.all([postgres.open(), postgres.open()]);
     assert.equal(optionsA.kind, 'postgres');
