@@ -7,6 +7,7 @@ import type { AppEnv, Dialect } from './app-env.ts';
 import { authenticate } from './auth.ts';
 import { azureGate } from './azure-gate.ts';
 import { errorBody, statusOf } from './error-body.ts';
+import { openApiDocument } from './openapi-document.ts';
 import { evalRoutes } from './routes/eval-routes.ts';
 import { fileRoutes } from './routes/file-routes.ts';
 import { outputItemRoutes } from './routes/output-item-routes.ts';
@@ -55,6 +56,7 @@ export function createApp(o: AppOptions): Hono<AppEnv> {
   });
   app.use('/openai/*', azureGate(o.azureRequirePreviewHeader));
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
   app.route('/v1', api);
   app.route('/openai/v1', api);
   app.route('/openai', api);
