@@ -12,7 +12,8 @@ describe('loadConfig', () => {
     assert.equal(c.port, 8080);
     assert.equal(c.databaseUrl, null);
     assert.equal(c.apiKeys.byHash, null);
-    assert.equal(c.publicUrl, 'http://127.0.0.1:8080');
+    assert.equal(c.publicUrl, null);
+    assert.equal(loadConfig({ PROCTOR_PUBLIC_URL: 'https://evals.example.com/' }).publicUrl, 'https://evals.example.com');
     assert.ok(Object.isFrozen(c));
   });
 

@@ -87,7 +87,8 @@ export interface Config {
   readonly dataDir: string;
   readonly databaseUrl: string | null;
   readonly apiKeys: ApiKeyTable;
-  readonly publicUrl: string;
+  /** Base of `report_url`; null: the address the server is bound to. */
+  readonly publicUrl: string | null;
   readonly azureRequirePreviewHeader: boolean;
   readonly maxBodyBytes: number;
   readonly maxFileBytes: number;
@@ -174,14 +175,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (value !== undefined && value !== '') secrets[name] = value;
   }
 
-  const shownHost = e.PROCTOR_HOST.includes(':') ? `[${e.PROCTOR_HOST}]` : e.PROCTOR_HOST;
   return Object.freeze({
     host: e.PROCTOR_HOST,
     port: e.PROCTOR_PORT,
     dataDir: resolve(e.PROCTOR_DATA_DIR),
     databaseUrl: e.PROCTOR_DATABASE_URL ?? null,
     apiKeys,
-    publicUrl: (e.PROCTOR_PUBLIC_URL ?? `http://${shownHost}:${e.PROCTOR_PORT}`).replace(/\/+$/, ''),
+    publicUrl: e.PROCTOR_PUBLIC_URL === undefined ? null : e.PROCTOR_PUBLIC_URL.replace(/\/+$/, ''),
     azureRequirePreviewHeader: e.PROCTOR_AZURE_REQUIRE_PREVIEW_HEADER,
     maxBodyBytes: e.PROCTOR_MAX_BODY_MB * 1024 * 1024,
     maxFileBytes: e.PROCTOR_MAX_FILE_MB * 1024 * 1024,

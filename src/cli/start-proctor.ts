@@ -43,13 +43,14 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
   );
   const queue = new JobQueue(database, logger);
   let server: ServerType | null = null;
+  let url: string | null = null;
   try {
     await queue.start();
     const evals = new EvalRepository(database.db);
     const runs = new RunRepository(database.db);
     const files = new FileRepository(database.db);
     const evalService = new EvalService(evals);
-    const runService = new RunService({ evals: evalService, runs, files, queue, publicUrl: config.publicUrl });
+    const runService = new RunService({ evals: evalService, runs, files, queue, publicUrl: () => config.publicUrl ?? url ?? '' });
     const services: Services = {
       evals: evalService,
       runs: runService,
@@ -72,7 +73,6 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
       await queue.work({ plan: (job, signal) => executor.plan(job, signal), batch: (job, signal) => executor.batch(job, signal) }, config.workerConcurrency);
     }
 
-    let url: string | null = null;
     if (o.http) {
       const app = createApp({ services, apiKeys: config.apiKeys, maxBodyBytes: config.maxBodyBytes, azureRequirePreviewHeader: config.azureRequirePreviewHeader, logger });
       server = await new Promise<ServerType>((resolve, reject) => {
@@ -80,7 +80,9 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
         s.once('error', reject);
       });
       const address = server.address() as AddressInfo;
-      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      // A wildcard bind is reachable on loopback; links built from it should work from this machine.
+      const shown = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
+      const host = shown.includes(':') ? `[${shown}]` : shown;
       url = `http://${host}:${address.port}`;
     }
 

@@ -19,7 +19,8 @@ export interface RunServiceDeps {
   runs: RunRepository;
   files: FileRepository;
   queue: RunQueue;
-  publicUrl: string;
+  /** Base of `report_url` (the configured public URL, else the address the server is bound to). */
+  publicUrl: () => string;
 }
 
 export class RunService {
@@ -91,7 +92,7 @@ export class RunService {
     await this.#d.evals.record(project, evalId);
     const page = await this.#d.runs.list(project, evalId, q);
     const aggregates = await this.#d.runs.aggregates(page.data.map((r) => r.id));
-    return presentList({ data: page.data.map((r) => presentRun(r, aggregates.get(r.id), this.#d.publicUrl)), has_more: page.has_more });
+    return presentList({ data: page.data.map((r) => presentRun(r, aggregates.get(r.id), this.#d.publicUrl())), has_more: page.has_more });
   }
 
   async cancel(project: string, evalId: string, runId: string): Promise<EvalRunObject> {
@@ -110,6 +111,6 @@ export class RunService {
 
   async #present(run: RunRecord): Promise<EvalRunObject> {
     const aggregates = await this.#d.runs.aggregates([run.id]);
-    return presentRun(run, aggregates.get(run.id), this.#d.publicUrl);
+    return presentRun(run, aggregates.get(run.id), this.#d.publicUrl());
   }
 }

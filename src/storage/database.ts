@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, WithSchemaPlugin } from 'kysely';
 import pg from 'pg';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { migrateToLatest } from './migrate.ts';
 import type { Tables } from './tables.ts';
@@ -30,6 +31,27 @@ function kyselyOver(dialect: PGliteDialect | PostgresDialect): Kysely<Tables> {
   return new Kysely<Tables>({ dialect, plugins: [new WithSchemaPlugin('proctor')] });
 }
 
+/**
+ * PGlite answers through promise callbacks only, so a worker issuing query after query would
+ * never let the event loop reach the network: the HTTP server would stall for a whole run. Each
+ * call first yields one macrotask turn, which keeps the API responsive during runs.
+ */
+function yieldingPglite(pglite: PGlite): PGlite {
+  const yielding = new Set<PropertyKey>(['query', 'exec', 'transaction']);
+  return new Proxy(pglite, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      const fn = value as (...args: unknown[]) => unknown;
+      if (!yielding.has(prop)) return fn.bind(target);
+      return async (...args: unknown[]) => {
+        await nextTurn();
+        return fn.apply(target, args);
+      };
+    },
+  });
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 });
@@ -50,7 +72,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (options.dataDir !== null) lock = lockDataDir(options.dataDir);
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(options.dataDir === null ? undefined : join(options.dataDir, 'pgdata'));
+    pglite = yieldingPglite(await PGlite.create(options.dataDir === null ? undefined : join(options.dataDir, 'pgdata')));
   } catch (error) {
     lock?.release();
     throw error;
