@@ -1,5 +1,21 @@
 import { performance } from 'node:perf_hooks';
 
+/** An error with its chain of causes (fetch hides the socket error in `cause`). */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    if (e instanceof Error) {
+      const code = (e as { code?: unknown }).code;
+      parts.push(`${e.name}: ${e.message}${typeof code === 'string' ? ` [${code}]` : ''}`);
+      e = e.cause;
+    } else {
+      parts.push(typeof e === 'string' ? e : (JSON.stringify(e) ?? 'unknown error'));
+      break;
+    }
+  }
+  return parts.join(' ← ');
+}
+
 /** A failed API call: the status and the body the server answered with. */
 export class ApiCallError extends Error {
   readonly status: number;
@@ -19,6 +35,7 @@ export interface Timed<T> {
 /** The few calls a benchmark makes, timed, over Node's fetch (keep-alive). */
 export class ApiClient {
   readonly base: string;
+  readonly networkErrors: { at: number; path: string; ms: number; error: string }[] = [];
   constructor(serverUrl: string) {
     this.base = `${serverUrl}/v1`;
   }
@@ -33,15 +50,35 @@ export class ApiClient {
       body = init.form;
     }
     const t0 = performance.now();
-    const res = await fetch(`${this.base}${path}`, body === undefined ? { method, headers } : { method, headers, body });
-    const text = await res.text();
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(`${this.base}${path}`, body === undefined ? { method, headers } : { method, headers, body });
+      text = await res.text();
+    } catch (error) {
+      throw new Error(`${method} ${path} failed after ${Math.round(performance.now() - t0)} ms: ${describeError(error)}`, { cause: error });
+    }
     const ms = performance.now() - t0;
     if (!res.ok) throw new ApiCallError(method, path, res.status, text);
     return { body: JSON.parse(text) as T, ms };
   }
 
-  get<T>(path: string): Promise<Timed<T>> {
-    return this.call<T>('GET', path);
+  /**
+   * GETs are retried (twice) when the connection fails — e.g. the server resets a keep-alive
+   * socket whose idle timer fired while its event loop was blocked. Each failure is recorded in
+   * `networkErrors` so the report shows it; the latency returned is that of the attempt that
+   * succeeded.
+   */
+  async get<T>(path: string): Promise<Timed<T>> {
+    for (let attempt = 1; ; attempt++) {
+      const t0 = performance.now();
+      try {
+        return await this.call<T>('GET', path);
+      } catch (error) {
+        if (error instanceof ApiCallError || attempt >= 3) throw error;
+        this.networkErrors.push({ at: Date.now(), path, ms: Math.round(performance.now() - t0), error: describeError(error instanceof Error && error.cause !== undefined ? error.cause : error) });
+      }
+    }
   }
 
   post<T>(path: string, json: unknown): Promise<Timed<T>> {

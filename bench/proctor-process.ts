@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { onCleanup } from './cleanup.ts';
 import { freePort, sleep } from './net-util.ts';
 import { readCpuSeconds, readMemory } from './proc-stats.ts';
@@ -21,8 +22,20 @@ export interface ProctorProcess {
   /** Rejects as soon as the process exits (use in Promise.race to notice a crash). */
   crashed: Promise<never>;
   logTail(lines?: number): string;
+  /** Event-loop delay of the server (from bench/event-loop-probe.ts) over [from, to] (epoch ms). */
+  eventLoop(from?: number, to?: number): EventLoopSummary | null;
   /** SIGTERM, wait for a graceful stop (SIGKILL after the timeout); resolves with the stop time. */
   stop(): Promise<{ ms: number; code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface EventLoopSummary {
+  /** Longest the loop was kept from turning, ms. */
+  max_ms: number;
+  /** Largest per-second p99 of the delay, ms. */
+  worst_p99_ms: number;
+  /** Seconds (probe lines) in which the loop stalled for more than 1 s at once. */
+  seconds_with_stall_over_1s: number;
+  lines: number;
 }
 
 export interface StartOptions {
@@ -68,9 +81,15 @@ export async function startProctorProcess(o: StartOptions): Promise<ProctorProce
 async function startOnce(o: StartOptions, port: number): Promise<ProctorProcess> {
   const started = Date.now();
   const logFd = openSync(o.logPath, 'a');
-  const child: ChildProcess = spawn(process.execPath, [...o.nodeArgs, '--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+  const probeFile = `${o.logPath.replace(/\.log$/, '')}.event-loop.jsonl`;
+  const probe = join(o.root, 'bench', 'event-loop-probe.ts');
+  const nodeArgs = [...o.nodeArgs];
+  // Profiles of each server in a directory named after it (`jsonl-pglite.cpuprofiles/`): node writes
+  // one per thread (the main thread is tid 0; tsx's loader thread writes its own).
+  if (nodeArgs.includes('--cpu-prof') && !nodeArgs.some((a) => a.startsWith('--cpu-prof-dir'))) nodeArgs.push(`--cpu-prof-dir=${o.logPath.replace(/\.log$/, '')}.cpuprofiles`);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', '--import', probe, 'src/cli/main.ts', 'serve'], {
     cwd: o.root,
-    env: serverEnv(o.env, port),
+    env: { ...serverEnv(o.env, port), PROCTOR_BENCH_PROBE_FILE: probeFile },
     stdio: ['ignore', logFd, logFd],
   });
   closeSync(logFd);
@@ -109,7 +128,7 @@ async function startOnce(o: StartOptions, port: number): Promise<ProctorProcess>
         }
       }
       sampler.stop();
-      const e = exit as ProctorProcess['exit'];
+      const e = exit;
       return { ms: Date.now() - t0, code: e?.code ?? null, signal: e?.signal ?? null };
     })());
   const unregister = onCleanup(`proctor server ${pid}`, async () => void (await stopOnce()), () => {
@@ -127,6 +146,7 @@ async function startOnce(o: StartOptions, port: number): Promise<ProctorProcess>
     },
     crashed,
     logTail: (lines = 40) => tailOf(o.logPath, lines),
+    eventLoop: (from = 0, to = Number.POSITIVE_INFINITY) => readProbe(probeFile, from, to),
     stop: async () => {
       const r = await stopOnce();
       await unregister();
@@ -156,6 +176,28 @@ async function startOnce(o: StartOptions, port: number): Promise<ProctorProcess>
   }
   proc.startupMs = Date.now() - started;
   return proc;
+}
+
+/** Probe lines cover the second before their `t`: a line belongs to [from, to] if its window overlaps it. */
+function readProbe(path: string, from: number, to: number): EventLoopSummary | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+  const lines = text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as { t: number; max_ms: number; p99_ms: number })
+    .filter((l) => l.t >= from && l.t - l.max_ms - 1000 <= to);
+  if (lines.length === 0) return null;
+  return {
+    max_ms: Math.round(Math.max(...lines.map((l) => l.max_ms))),
+    worst_p99_ms: Math.round(Math.max(...lines.map((l) => l.p99_ms))),
+    seconds_with_stall_over_1s: lines.filter((l) => l.max_ms > 1000).length,
+    lines: lines.length,
+  };
 }
 
 export interface MemorySample {

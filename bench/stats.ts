@@ -18,7 +18,8 @@ export function percentile(values: readonly number[], p: number): number {
 
 export function summarize(values: readonly number[]): LatencySummary | null {
   if (values.length === 0) return null;
-  return { n: values.length, p50: percentile(values, 50), p95: percentile(values, 95), min: Math.min(...values), max: Math.max(...values) };
+  const r = (v: number) => Math.round(v * 100) / 100;
+  return { n: values.length, p50: r(percentile(values, 50)), p95: r(percentile(values, 95)), min: r(Math.min(...values)), max: r(Math.max(...values)) };
 }
 
 export const round = (v: number, digits = 1): number => Math.round(v * 10 ** digits) / 10 ** digits;

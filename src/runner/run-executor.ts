@@ -44,19 +44,35 @@ export class RunExecutor {
     const run = await this.#d.runs.getById(run_id);
     if (!run || !(await this.#d.progress.start(run_id))) return; // deleted or canceled before it began
     const source = (run.data_source as JsonlDataSource).source;
+    const size = this.#d.batchSize;
     let count = 0;
+    let staged = 0; // rows written so far
+    let batches = 0; // batches handed to workers so far
     let pending: RowToStore[] = [];
+    // Each full batch is enqueued as soon as its rows are stored: grading overlaps reading.
+    const flush = async (final: boolean) => {
+      await this.#d.progress.insertRows(run_id, pending);
+      staged += pending.length;
+      pending = [];
+      const ready: Array<{ batch_index: number; first_row: number; row_count: number }> = [];
+      while (batches * size + size <= staged || (final && batches * size < staged)) {
+        const first = batches * size;
+        ready.push({ batch_index: batches, first_row: first, row_count: Math.min(size, staged - first) });
+        batches++;
+      }
+      const open = await this.#d.progress.addBatches(run_id, ready);
+      if (open.length > 0) await this.#d.enqueueBatches(run_id, open);
+    };
     try {
       for await (const { index, row } of sourceRows(source, this.#d.files, run.project)) {
         pending.push({ row_index: index, item: row.item, sample: row.sample ?? null });
         count = index + 1;
         if (pending.length >= ROW_INSERT_CHUNK) {
-          await this.#d.progress.insertRows(run_id, pending);
-          pending = [];
+          await flush(false);
           if (signal.aborted || !(await this.#watch.isLive(run_id))) return;
         }
       }
-      await this.#d.progress.insertRows(run_id, pending);
+      await flush(true);
     } catch (error) {
       if (error instanceof SourceRowError) {
         // The source changed after validation (file deleted or replaced): the run cannot proceed.
@@ -65,13 +81,9 @@ export class RunExecutor {
       }
       throw error;
     }
-    const batches = await this.#d.progress.plan(run_id, count, this.#d.batchSize);
-    if (count === 0) {
-      await this.#d.progress.completeEmpty(run_id, nowSeconds());
-      return;
-    }
-    await this.#d.enqueueBatches(run_id, batches);
-    this.#d.logger.info('run planned', { run_id, rows: count, batches: batches.length });
+    const { completedRun } = await this.#d.progress.finishPlan(run_id, count, batches, nowSeconds());
+    if (completedRun) await this.#d.progress.dropRows(run_id);
+    this.#d.logger.info('run planned', { run_id, rows: count, batches });
   }
 
   async batch({ run_id, batch_index }: BatchJob, signal: AbortSignal): Promise<void> {

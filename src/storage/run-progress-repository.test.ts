@@ -39,7 +39,10 @@ for (const backend of testDatabases()) {
       await runs.insert({ id, project: 'p', eval_id: 'eval_x', name: id, model: '', data_source: {}, metadata: null, created_at: 1 });
       assert.equal(await progress.start(id), true);
       await progress.insertRows(id, Array.from({ length: rows }, (_, i) => ({ row_index: i, item: { i }, sample: null })));
-      return progress.plan(id, rows, batchSize);
+      const batches = Array.from({ length: Math.ceil(rows / batchSize) }, (_, i) => ({ batch_index: i, first_row: i * batchSize, row_count: Math.min(batchSize, rows - i * batchSize) }));
+      const open = await progress.addBatches(id, batches);
+      assert.deepEqual(await progress.finishPlan(id, rows, batches.length, 1), { completedRun: rows === 0 });
+      return open;
     }
 
     it('counts a batch once however often it is committed, and completes the run on the last batch', async () => {
@@ -70,6 +73,19 @@ for (const backend of testDatabases()) {
       assert.equal(completions, 1);
       const run = await runs.getById('evalrun_b');
       assert.deepEqual([run?.status, run?.passed, run?.failed, run?.errored], ['completed', 2, 1, 0]);
+    });
+
+    it('completes a run whose batches all finished before its plan did, and a run with no rows', async () => {
+      await runs.insert({ id: 'evalrun_d', project: 'p', eval_id: 'eval_x', name: 'd', model: '', data_source: {}, metadata: null, created_at: 1 });
+      await progress.start('evalrun_d');
+      await progress.insertRows('evalrun_d', [{ row_index: 0, item: {}, sample: null }]);
+      assert.deepEqual(await progress.addBatches('evalrun_d', [{ batch_index: 0, first_row: 0, row_count: 1 }]), [0]);
+      assert.deepEqual(await progress.commit('evalrun_d', 0, { evalId: 'eval_x', items: [item(0, true)], criterionIds: ['c1'] }, true, 2), { completedRun: false });
+      assert.deepEqual(await progress.addBatches('evalrun_d', [{ batch_index: 0, first_row: 0, row_count: 1 }]), [], 'a done batch is not handed out again');
+      assert.deepEqual(await progress.finishPlan('evalrun_d', 1, 1, 3), { completedRun: true });
+      assert.equal((await runs.getById('evalrun_d'))?.status, 'completed');
+      assert.deepEqual(await newRun('evalrun_e', 0, 5), []);
+      assert.equal((await runs.getById('evalrun_e'))?.status, 'completed');
     });
 
     it('a canceled run is not completed by its last batch, and an unfinished batch stays open', async () => {

@@ -58,23 +58,50 @@ export class RunProgressRepository {
       .execute();
   }
 
-  /** Records the batch plan and the run's size; returns the batches still to do. */
-  async plan(runId: string, rowCount: number, batchSize: number): Promise<number[]> {
-    const batchCount = Math.ceil(rowCount / batchSize);
-    const batches = Array.from({ length: batchCount }, (_, i) => ({
-      run_id: runId,
-      batch_index: i,
-      first_row: i * batchSize,
-      row_count: Math.min(batchSize, rowCount - i * batchSize),
-    }));
-    await this.#db.transaction().execute(async (trx) => {
-      for (let i = 0; i < batches.length; i += 1000) {
-        await trx.insertInto('run_batches').values(batches.slice(i, i + 1000)).onConflict((oc) => oc.columns(['run_id', 'batch_index']).doNothing()).execute();
-      }
-      await trx.updateTable('runs').set({ row_count: rowCount, batch_count: batchCount }).where('id', '=', runId).execute();
+  /**
+   * Records batches as the plan job stages their rows, so grading starts while the source is still
+   * being read. Returns the indexes that are not done yet (a retried plan re-enqueues only those).
+   */
+  async addBatches(runId: string, batches: ReadonlyArray<{ batch_index: number; first_row: number; row_count: number }>): Promise<number[]> {
+    if (batches.length === 0) return [];
+    await this.#db
+      .insertInto('run_batches')
+      .values(batches.map((b) => ({ run_id: runId, ...b })))
+      .onConflict((oc) => oc.columns(['run_id', 'batch_index']).doNothing())
+      .execute();
+    const open = await this.#db
+      .selectFrom('run_batches')
+      .select('batch_index')
+      .where('run_id', '=', runId)
+      .where('batch_index', 'in', batches.map((b) => b.batch_index))
+      .where('done', '=', false)
+      .orderBy('batch_index')
+      .execute();
+    return open.map((b) => b.batch_index);
+  }
+
+  /**
+   * Fixes the run's size once the source is read. Batches may all have finished already; the row
+   * lock on the run makes exactly one of this call and the last batch commit see the run complete.
+   */
+  async finishPlan(runId: string, rowCount: number, batchCount: number, now: number): Promise<{ completedRun: boolean }> {
+    return this.#db.transaction().execute(async (trx) => {
+      const run = await trx
+        .updateTable('runs')
+        .set({ row_count: rowCount, batch_count: batchCount })
+        .where('id', '=', runId)
+        .returning(['batches_done'])
+        .executeTakeFirst();
+      if (!run || run.batches_done < batchCount) return { completedRun: false };
+      const done = await trx
+        .updateTable('runs')
+        .set({ status: 'completed', finished_at: now })
+        .where('id', '=', runId)
+        .where('status', '=', 'in_progress')
+        .returning('id')
+        .executeTakeFirst();
+      return { completedRun: done !== undefined };
     });
-    const pending = await this.#db.selectFrom('run_batches').select('batch_index').where('run_id', '=', runId).where('done', '=', false).orderBy('batch_index').execute();
-    return pending.map((b) => b.batch_index);
   }
 
   async batch(runId: string, batchIndex: number) {
@@ -182,11 +209,6 @@ export class RunProgressRepository {
         .executeTakeFirst();
       return { completedRun: done !== undefined };
     });
-  }
-
-  /** A run with no rows is complete as soon as it is planned. */
-  async completeEmpty(runId: string, now: number): Promise<void> {
-    await this.#db.updateTable('runs').set({ status: 'completed', finished_at: now }).where('id', '=', runId).where('status', '=', 'in_progress').execute();
   }
 
   async fail(runId: string, error: ApiErrorObject, now: number): Promise<void> {
