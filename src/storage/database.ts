@@ -1,7 +1,10 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, WithSchemaPlugin } from 'kysely';
 import pg from 'pg';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { migrateToLatest } from './migrate.ts';
@@ -52,6 +55,15 @@ function yieldingPglite(pglite: PGlite): PGlite {
   });
 }
 
+/** Embedded Postgres settings: a small buffer pool keeps the whole server's memory low. */
+const PGLITE_CONF = ['shared_buffers=32MB', 'wal_buffers=1MB'];
+
+async function initDataDirInChild(pgdata: string): Promise<void> {
+  if (existsSync(join(pgdata, 'PG_VERSION'))) return;
+  const script = new URL('./pglite-init-child.mjs', import.meta.url);
+  await promisify(execFile)(process.execPath, [script.pathname, pgdata], { timeout: 120_000 });
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 });
@@ -72,7 +84,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (options.dataDir !== null) lock = lockDataDir(options.dataDir);
   let pglite: PGlite;
   try {
-    pglite = yieldingPglite(await PGlite.create(options.dataDir === null ? undefined : join(options.dataDir, 'pgdata')));
+    const pgdata = options.dataDir === null ? undefined : join(options.dataDir, 'pgdata');
+    if (pgdata !== undefined) await initDataDirInChild(pgdata);
+    pglite = yieldingPglite(await PGlite.create(pgdata, { postgresqlconf: PGLITE_CONF }));
   } catch (error) {
     lock?.release();
     throw error;
