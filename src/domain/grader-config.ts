@@ -74,16 +74,21 @@ export const labelModelGraderSchema = z
     path: ['passing_labels'],
   });
 
+/** As an eval criterion the spec requires the threshold (EvalGraderTextSimilarity). */
+const evalTextSimilaritySchema = textSimilarityGraderSchema.extend({ pass_threshold: z.number() });
+
 /** The criteria an eval may hold (the spec's `testing_criteria` items). */
 export const testingCriterionSchema = z.discriminatedUnion('type', [
   stringCheckGraderSchema,
-  textSimilarityGraderSchema,
+  evalTextSimilaritySchema,
   pythonGraderSchema,
   scoreModelGraderSchema,
   labelModelGraderSchema,
 ]);
 
 export type StringCheckGraderConfig = z.output<typeof stringCheckGraderSchema>;
+export type TextSimilarityGraderConfig = z.output<typeof textSimilarityGraderSchema>;
+export type PythonGraderConfig = z.output<typeof pythonGraderSchema>;
 export type TestingCriterionInput = z.output<typeof testingCriterionSchema>;
 /** A stored criterion: the validated config plus its `<name>-<uuid>` id. */
 export type TestingCriterion = TestingCriterionInput & { id: string };

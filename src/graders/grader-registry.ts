@@ -1,6 +1,7 @@
 import type { TestingCriterion } from '../domain/grader-config.ts';
 import type { Grader } from './grader.ts';
 import { createStringCheckGrader } from './string-check.ts';
+import { createTextSimilarityGrader, isLocalMetric } from './text-similarity.ts';
 
 /**
  * Which validated criteria this build can run. The API accepts every type of the spec; the runner
@@ -11,6 +12,7 @@ export function unsupportedGraderType(criterion: TestingCriterion): string | nul
     case 'string_check':
       return null;
     case 'text_similarity':
+      return isLocalMetric(criterion.evaluation_metric) ? null : `text_similarity metric '${criterion.evaluation_metric}' needs an embeddings provider, which this Proctor build does not call yet`;
     case 'python':
     case 'score_model':
     case 'label_model':
@@ -23,6 +25,8 @@ export function createGrader(criterion: TestingCriterion): Grader {
   switch (criterion.type) {
     case 'string_check':
       return createStringCheckGrader(criterion);
+    case 'text_similarity':
+      return createTextSimilarityGrader(criterion);
     default:
       throw new Error(unsupportedGraderType(criterion) ?? `unknown grader type '${criterion.type}'`);
   }

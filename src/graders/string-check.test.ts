@@ -137,8 +137,9 @@ describe('grader registry', () => {
     const python: TestingCriterion = { id: 'p-1', type: 'python', name: 'p', source: 'def grade(s, i): return 1' };
     assert.equal(unsupportedGraderType(python), "grader type 'python' is not available in this Proctor build yet");
     assert.throws(() => createGrader(python), /grader type 'python' is not available/);
-    const similarity: TestingCriterion = { id: 's-1', type: 'text_similarity', name: 's', input: 'a', reference: 'b', evaluation_metric: 'bleu' };
-    assert.match(unsupportedGraderType(similarity) ?? '', /'text_similarity'/);
+    const cosine: TestingCriterion = { id: 's-1', type: 'text_similarity', name: 's', input: 'a', reference: 'b', evaluation_metric: 'cosine', pass_threshold: 0.5 };
+    assert.match(unsupportedGraderType(cosine) ?? '', /'cosine' needs an embeddings provider/);
+    assert.equal(unsupportedGraderType({ ...cosine, evaluation_metric: 'bleu' }), null);
     const label: TestingCriterion = {
       id: 'l-1', type: 'label_model', name: 'l', model: 'm', labels: ['a'], passing_labels: ['a'],
       input: [{ type: 'message', role: 'user', content: { type: 'input_text', text: 'x' } }],

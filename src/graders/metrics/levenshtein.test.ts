@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { indelDistance, lcsLength, LcsPattern } from './levenshtein.ts';
+
+/** Textbook O(n·m) LCS table, as rouge-score's `_lcs_table` computes it. */
+function lcsTable(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let previous = new Array<number>(b.length + 1).fill(0);
+  for (let i = 1; i <= a.length; i++) {
+    const row = new Array<number>(b.length + 1).fill(0);
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = a[i - 1] === b[j - 1] ? (previous[j - 1] as number) + 1 : Math.max(previous[j] as number, row[j - 1] as number);
+    }
+    previous = row;
+  }
+  return previous[b.length] as number;
+}
+
+/** Small deterministic PRNG so failures reproduce. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+describe('bit-parallel LCS', () => {
+  it('matches the DP table on random sequences of every word-boundary length', () => {
+    const next = random(7);
+    const lengths = [0, 1, 2, 31, 32, 33, 63, 64, 65, 96, 130];
+    for (const alphabet of [2, 4, 30, 300, 70000]) {
+      for (const n of lengths) {
+        for (const m of lengths) {
+          const a = Array.from({ length: n }, () => Math.floor(next() * alphabet));
+          const b = Array.from({ length: m }, () => Math.floor(next() * alphabet));
+          const expected = lcsTable(a, b);
+          assert.equal(lcsLength(a, b), expected, `alphabet ${alphabet}, ${n}×${m}`);
+          assert.equal(new LcsPattern(a).lcs(b), expected);
+          assert.equal(indelDistance(a, b), n + m - 2 * expected);
+        }
+      }
+    }
+  });
+
+  it('a reused pattern forgets the previous one', () => {
+    const pattern = new LcsPattern([1, 2, 3, 300]);
+    assert.equal(pattern.lcs([1, 2, 3, 300]), 4);
+    pattern.assign(Array.from({ length: 70 }, (_, i) => (i % 2 === 0 ? 5 : 400)));
+    assert.equal(pattern.lcs([1, 2, 3, 300]), 0);
+    assert.equal(pattern.has(300), false);
+    assert.equal(pattern.has(400), true);
+    pattern.assign([9]);
+    assert.equal(pattern.lcs([5, 400, 9]), 1);
+  });
+
+  it('windows of a text', () => {
+    const pattern = new LcsPattern([1, 2, 3]);
+    assert.equal(pattern.lcs([9, 1, 2, 3, 9], 1, 4), 3);
+    assert.equal(pattern.lcs([9, 1, 2, 3, 9], 2, 5), 2);
+    assert.equal(pattern.lcs([9, 1, 2, 3, 9], 3, 3), 0);
+  });
+});
