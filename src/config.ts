@@ -73,6 +73,8 @@ const envSchema = z.object({
   PROCTOR_MAX_FILE_MB: intText(1, 1_048_576).default(2048),
   PROCTOR_WORKER_CONCURRENCY: intText(1, 256).default(2),
   PROCTOR_BATCH_SIZE: intText(1, 100_000).default(500),
+  PROCTOR_PYTHON_WORKERS: intText(1, 64).default(2),
+  PROCTOR_PYTHON_TIMEOUT_MS: intText(100, 600_000).default(10_000),
   PROCTOR_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -94,6 +96,9 @@ export interface Config {
   readonly maxFileBytes: number;
   readonly workerConcurrency: number;
   readonly batchSize: number;
+  /** Python grader sandbox: worker threads and the per-call time limit. */
+  readonly pythonWorkers: number;
+  readonly pythonTimeoutMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly configFile: ConfigFile;
   /** Environment variables the provider config names (api_key_env), and the SDK's own. */
@@ -187,6 +192,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxFileBytes: e.PROCTOR_MAX_FILE_MB * 1024 * 1024,
     workerConcurrency: e.PROCTOR_WORKER_CONCURRENCY,
     batchSize: e.PROCTOR_BATCH_SIZE,
+    pythonWorkers: e.PROCTOR_PYTHON_WORKERS,
+    pythonTimeoutMs: e.PROCTOR_PYTHON_TIMEOUT_MS,
     logLevel: e.PROCTOR_LOG_LEVEL,
     configFile,
     secrets: Object.freeze(secrets),

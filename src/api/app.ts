@@ -10,6 +10,7 @@ import { errorBody, statusOf } from './error-body.ts';
 import { openApiDocument } from './openapi-document.ts';
 import { evalRoutes } from './routes/eval-routes.ts';
 import { fileRoutes } from './routes/file-routes.ts';
+import { graderRoutes } from './routes/grader-routes.ts';
 import { outputItemRoutes } from './routes/output-item-routes.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import type { Services } from './services.ts';
@@ -47,6 +48,7 @@ export function createApp(o: AppOptions): Hono<AppEnv> {
   api.route('/', runRoutes(o.services));
   api.route('/', outputItemRoutes(o.services));
   api.route('/', fileRoutes(o.services));
+  api.route('/', graderRoutes(o.services));
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {

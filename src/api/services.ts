@@ -1,5 +1,6 @@
 import type { EvalService } from '../services/eval-service.ts';
 import type { FileService } from '../services/file-service.ts';
+import type { GraderService } from '../services/grader-service.ts';
 import type { OutputItemService } from '../services/output-item-service.ts';
 import type { RunService } from '../services/run-service.ts';
 
@@ -9,4 +10,5 @@ export interface Services {
   runs: RunService;
   outputItems: OutputItemService;
   files: FileService;
+  graders: GraderService;
 }

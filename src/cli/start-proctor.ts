@@ -4,10 +4,13 @@ import { createApp } from '../api/app.ts';
 import type { Services } from '../api/services.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import type { GraderContext } from '../graders/grader-registry.ts';
+import { PythonSandboxPool } from '../graders/python/python-sandbox-pool.ts';
 import { JobQueue } from '../queue/job-queue.ts';
 import { RunExecutor } from '../runner/run-executor.ts';
 import { EvalService } from '../services/eval-service.ts';
 import { FileService } from '../services/file-service.ts';
+import { GraderService } from '../services/grader-service.ts';
 import { OutputItemService } from '../services/output-item-service.ts';
 import { RunService } from '../services/run-service.ts';
 import { openDatabase, type Database, type DatabaseOptions } from '../storage/database.ts';
@@ -42,6 +45,11 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
     o.database ?? (config.databaseUrl !== null ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir }),
   );
   const queue = new JobQueue(database, logger);
+  // One sandbox pool per process, shared by runs and the graders API; its workers start on first use.
+  let pythonPool: PythonSandboxPool | null = null;
+  const graders: GraderContext = {
+    python: () => (pythonPool ??= new PythonSandboxPool({ size: config.pythonWorkers, timeoutMs: config.pythonTimeoutMs, logger })),
+  };
   let server: ServerType | null = null;
   let url: string | null = null;
   try {
@@ -49,13 +57,15 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
     const evals = new EvalRepository(database.db);
     const runs = new RunRepository(database.db);
     const files = new FileRepository(database.db);
-    const evalService = new EvalService(evals);
+    const graderService = new GraderService(graders);
+    const evalService = new EvalService(evals, graderService);
     const runService = new RunService({ evals: evalService, runs, files, queue, publicUrl: () => config.publicUrl ?? url ?? '' });
     const services: Services = {
       evals: evalService,
       runs: runService,
       outputItems: new OutputItemService(runService, new OutputItemRepository(database.db)),
       files: new FileService(files, config.maxFileBytes),
+      graders: graderService,
     };
 
     if (o.workers) {
@@ -67,6 +77,7 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
         progress: new RunProgressRepository(database.db),
         files,
         batchSize: config.batchSize,
+        graders,
         enqueueBatches: (runId, batches) => queue.enqueueBatches(runId, batches),
         logger,
       });
@@ -101,6 +112,7 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
           });
         }
         await queue.stop();
+        await pythonPool?.close();
         await database.close();
       },
     };

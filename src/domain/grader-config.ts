@@ -74,6 +74,42 @@ export const labelModelGraderSchema = z
     path: ['passing_labels'],
   });
 
+const subGraderSchema = z.discriminatedUnion('type', [
+  stringCheckGraderSchema,
+  textSimilarityGraderSchema,
+  pythonGraderSchema,
+  scoreModelGraderSchema,
+  labelModelGraderSchema,
+]);
+
+/**
+ * `multi`: named sub-graders combined by `calculate_output` (DESIGN §6). `graders` is a map; the
+ * official schema's single-grader form (a known defect) is accepted as a map of one, keyed by its
+ * name. The formula itself is checked where the parser lives (graders/check-grader-config.ts).
+ */
+export const multiGraderSchema = z.object({
+  type: z.literal('multi'),
+  name,
+  graders: z.preprocess(
+    (g) => (g !== null && typeof g === 'object' && typeof (g as { type?: unknown }).type === 'string' ? { [String((g as { name?: unknown }).name ?? 'grader')]: g } : g),
+    z
+      .record(z.string().min(1).max(64), subGraderSchema)
+      .refine((m) => Object.keys(m).length >= 1 && Object.keys(m).length <= 16, { message: 'graders must hold 1 to 16 named graders' }),
+  ),
+  calculate_output: z.string().min(1, 'calculate_output must not be empty').max(4096),
+  pass_threshold: z.number().optional(),
+});
+
+/** A grader as the graders endpoints take it (`RunGraderRequest.grader`). */
+export const graderSchema = z.discriminatedUnion('type', [
+  stringCheckGraderSchema,
+  textSimilarityGraderSchema,
+  pythonGraderSchema,
+  scoreModelGraderSchema,
+  labelModelGraderSchema,
+  multiGraderSchema,
+]);
+
 /** As an eval criterion the spec requires the threshold (EvalGraderTextSimilarity). */
 const evalTextSimilaritySchema = textSimilarityGraderSchema.extend({ pass_threshold: z.number() });
 
@@ -84,8 +120,11 @@ export const testingCriterionSchema = z.discriminatedUnion('type', [
   pythonGraderSchema,
   scoreModelGraderSchema,
   labelModelGraderSchema,
+  multiGraderSchema,
 ]);
 
+export type GraderConfig = z.output<typeof graderSchema>;
+export type MultiGraderConfig = z.output<typeof multiGraderSchema>;
 export type StringCheckGraderConfig = z.output<typeof stringCheckGraderSchema>;
 export type TextSimilarityGraderConfig = z.output<typeof textSimilarityGraderSchema>;
 export type PythonGraderConfig = z.output<typeof pythonGraderSchema>;

@@ -19,6 +19,8 @@ export interface GradeOutcome {
   error: { code: string; message: string } | null;
   /** A template path did not resolve; it rendered empty and the row was still graded (DESIGN §6). */
   invalid_variable: boolean;
+  /** A multi grader's sub-grader scores, by their keys in `graders`. */
+  sub_rewards?: Record<string, number>;
 }
 
 export interface Grader {

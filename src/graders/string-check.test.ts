@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { StringCheckGraderConfig, TestingCriterion } from '../domain/grader-config.ts';
+import type { GraderConfig, StringCheckGraderConfig } from '../domain/grader-config.ts';
 import type { GradeOutcome } from './grader.ts';
 import { createGrader, unsupportedGraderType } from './grader-registry.ts';
 import { createStringCheckGrader } from './string-check.ts';
@@ -126,24 +126,27 @@ describe('string_check templates', () => {
 });
 
 describe('grader registry', () => {
+  const ctx = { python: () => { throw new Error('no python in this test'); } };
+
   it('builds string_check graders', async () => {
-    const grader = createGrader({ id: 'x-1', type: 'string_check', name: 'x', input: 'a', reference: 'a', operation: 'eq' });
+    const config = { type: 'string_check', name: 'x', input: 'a', reference: 'a', operation: 'eq' } as const;
+    const grader = createGrader(config, ctx);
     assert.equal(grader.type, 'string_check');
     assert.equal((await grader.grade({ item: {}, sample: null })).passed, true);
-    assert.equal(unsupportedGraderType({ id: 'x-1', type: 'string_check', name: 'x', input: 'a', reference: 'a', operation: 'eq' }), null);
+    assert.equal(unsupportedGraderType(config), null);
   });
 
-  it('names the types this build cannot run, and createGrader refuses them', () => {
-    const python: TestingCriterion = { id: 'p-1', type: 'python', name: 'p', source: 'def grade(s, i): return 1' };
-    assert.equal(unsupportedGraderType(python), "grader type 'python' is not available in this Proctor build yet");
-    assert.throws(() => createGrader(python), /grader type 'python' is not available/);
-    const cosine: TestingCriterion = { id: 's-1', type: 'text_similarity', name: 's', input: 'a', reference: 'b', evaluation_metric: 'cosine', pass_threshold: 0.5 };
+  it('names what needs a model provider, and createGrader refuses it', () => {
+    const cosine: GraderConfig = { type: 'text_similarity', name: 's', input: 'a', reference: 'b', evaluation_metric: 'cosine', pass_threshold: 0.5 };
     assert.match(unsupportedGraderType(cosine) ?? '', /'cosine' needs an embeddings provider/);
     assert.equal(unsupportedGraderType({ ...cosine, evaluation_metric: 'bleu' }), null);
-    const label: TestingCriterion = {
-      id: 'l-1', type: 'label_model', name: 'l', model: 'm', labels: ['a'], passing_labels: ['a'],
+    const label: GraderConfig = {
+      type: 'label_model', name: 'l', model: 'm', labels: ['a'], passing_labels: ['a'],
       input: [{ type: 'message', role: 'user', content: { type: 'input_text', text: 'x' } }],
     };
-    assert.match(unsupportedGraderType(label) ?? '', /'label_model'/);
+    assert.match(unsupportedGraderType(label) ?? '', /'label_model' needs a model provider/);
+    assert.throws(() => createGrader(label, ctx), /needs a model provider/);
+    const multi: GraderConfig = { type: 'multi', name: 'm', graders: { a: label }, calculate_output: 'a' };
+    assert.match(unsupportedGraderType(multi) ?? '', /'label_model'/);
   });
 });

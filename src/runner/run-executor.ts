@@ -1,7 +1,7 @@
 import type { TestingCriterion } from '../domain/grader-config.ts';
 import { newOutputItemId, nowSeconds } from '../domain/ids.ts';
 import type { JsonlDataSource } from '../domain/run-data-source.ts';
-import { createGrader } from '../graders/grader-registry.ts';
+import { createGrader, type GraderContext } from '../graders/grader-registry.ts';
 import type { Logger } from '../logger.ts';
 import type { BatchJob, PlanJob } from '../queue/job-queue.ts';
 import { SourceRowError, sourceRows } from '../services/source-rows.ts';
@@ -19,6 +19,7 @@ export interface RunExecutorDeps {
   progress: RunProgressRepository;
   files: FileRepository;
   batchSize: number;
+  graders: GraderContext;
   enqueueBatches(runId: string, batchIndexes: readonly number[]): Promise<void>;
   logger: Logger;
 }
@@ -93,7 +94,7 @@ export class RunExecutor {
     const evalRecord = await this.#d.evals.get(run.project, run.eval_id);
     if (!evalRecord) return;
     const criteria = evalRecord.testing_criteria as TestingCriterion[];
-    const graders: CriterionGrader[] = criteria.map((criterion) => ({ criterion, grader: createGrader(criterion) }));
+    const graders: CriterionGrader[] = criteria.map((criterion) => ({ criterion, grader: createGrader(criterion, this.#d.graders) }));
 
     const rows = await this.#d.progress.rows(run_id, batch.first_row, batch.row_count);
     const items: GradedItem[] = [];

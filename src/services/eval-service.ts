@@ -7,18 +7,23 @@ import type { ListEvalsQuery } from '../domain/list-query.ts';
 import type { EvalObject, ListObject } from '../domain/wire-objects.ts';
 import type { EvalRecord, EvalRepository } from '../storage/eval-repository.ts';
 import { presentEval, presentList } from './present.ts';
+import type { GraderService } from './grader-service.ts';
 import { compileRowValidator } from './row-validator.ts';
 
 export class EvalService {
   readonly #evals: EvalRepository;
-  constructor(evals: EvalRepository) {
+  readonly #graders: GraderService;
+  constructor(evals: EvalRepository, graders: GraderService) {
     this.#evals = evals;
+    this.#graders = graders;
   }
 
   async create(project: string, req: CreateEvalRequest): Promise<EvalObject> {
     const dataSourceConfig = buildDataSourceConfig(req.data_source_config);
     // Compile now so a broken item_schema is the eval's 400, not every later run's.
     compileRowValidator(dataSourceConfig.schema);
+    // Formulas must parse and python must compile: such mistakes are this request's 400.
+    for (const [i, criterion] of req.testing_criteria.entries()) await this.#graders.validate(criterion, `testing_criteria[${i}]`);
     const criteria: TestingCriterion[] = req.testing_criteria.map((c) => ({ ...c, id: newCriterionId(c.name) }));
     const record = await this.#evals.insert({
       id: newEvalId(),

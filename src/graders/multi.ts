@@ -1,0 +1,37 @@
+import type { GraderConfig, MultiGraderConfig } from '../domain/grader-config.ts';
+import { evaluateFormula } from './formula/evaluate-formula.ts';
+import { parseFormula } from './formula/parse-formula.ts';
+import type { Grader, GradeOutcome } from './grader.ts';
+
+/**
+ * `multi`: runs every named sub-grader on the row, then `calculate_output` over their scores.
+ * The formula was checked at validation; a sub-grader error or an arithmetic error (division by
+ * zero, log of 0) errors the criterion — it never becomes a NaN reward. Passes iff the reward ≥
+ * `pass_threshold` (default 1, like text_similarity without a threshold).
+ */
+export function createMultiGrader(config: MultiGraderConfig, build: (sub: GraderConfig) => Grader): Grader {
+  const parsed = parseFormula(config.calculate_output);
+  if (!parsed.ok) throw new Error(`calculate_output was not validated: ${parsed.message}`);
+  const subs = Object.entries(config.graders).map(([key, sub]) => ({ key, grader: build(sub) }));
+  const threshold = config.pass_threshold ?? 1;
+  return {
+    type: 'multi',
+    async grade(input): Promise<GradeOutcome> {
+      const outcomes = await Promise.all(subs.map(async ({ key, grader }) => ({ key, outcome: await grader.grade(input) })));
+      const subRewards: Record<string, number> = {};
+      let invalidVariable = false;
+      for (const { key, outcome } of outcomes) {
+        subRewards[key] = outcome.score;
+        invalidVariable ||= outcome.invalid_variable;
+        if (outcome.error !== null) {
+          return { score: 0, passed: false, sample: null, error: { code: outcome.error.code, message: `sub-grader '${key}': ${outcome.error.message}` }, invalid_variable: invalidVariable, sub_rewards: subRewards };
+        }
+      }
+      const result = evaluateFormula(parsed.ast, subRewards);
+      if (!result.ok) {
+        return { score: 0, passed: false, sample: null, error: { code: 'formula_error', message: result.message }, invalid_variable: invalidVariable, sub_rewards: subRewards };
+      }
+      return { score: result.value, passed: result.value >= threshold, sample: null, error: null, invalid_variable: invalidVariable, sub_rewards: subRewards };
+    },
+  };
+}
