@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.proctor/**', '.scratch/**', '.bench/**', 'eslint.config.js', 'scripts/*.mjs', 'bin/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.proctor/**', '.scratch/**', '.bench/**', 'eslint.config.js', '**/*.mjs', 'bin/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

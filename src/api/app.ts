@@ -69,7 +69,12 @@ export function createApp(o: AppOptions): Hono<AppEnv> {
   });
   app.onError((err, c: Context<AppEnv>) => {
     const dialect = dialectOf(c.req.path);
-    if (err instanceof ApiError) return c.json(errorBody(err, dialect), statusOf(err));
+    if (err instanceof ApiError) {
+      // The rest of an oversize or broken body is never read: close the connection after this
+      // answer so a keep-alive client does not send its next request into the leftover bytes.
+      if (err.kind === 'payload_too_large' || err.code === 'invalid_multipart') c.header('Connection', 'close');
+      return c.json(errorBody(err, dialect), statusOf(err));
+    }
     o.logger.error('unhandled error', { method: c.req.method, path: c.req.path, error: err });
     const internal = new ApiError('internal', 'The server had an error while processing your request. Sorry about that!');
     return c.json(errorBody(internal, dialect), 500);

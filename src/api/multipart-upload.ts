@@ -1,6 +1,7 @@
 import busboy from 'busboy';
 import { Readable } from 'node:stream';
-import { ApiError, badRequest } from '../domain/api-error.ts';
+import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
+import { badRequest } from '../domain/api-error.ts';
 
 export interface MultipartFile {
   filename: string;
@@ -9,55 +10,94 @@ export interface MultipartFile {
 
 export type FileHandler<T> = (file: MultipartFile, fields: () => Promise<Record<string, string>>) => Promise<T>;
 
+const malformed = (error: unknown) =>
+  badRequest(`Malformed multipart body: ${error instanceof Error ? error.message : String(error)}`, 'file', 'invalid_multipart');
+
+/** The file part's bytes; a stream error (a truncated body) becomes the caller's 400. */
+async function* fileBytes(stream: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of stream) yield chunk;
+  } catch (error) {
+    throw malformed(error);
+  }
+}
+
 /**
  * Streams a multipart/form-data body: the `file` part is handed to `onFile` as it arrives (never
- * buffered whole); the text fields resolve once the body has been read to its end.
+ * buffered whole); the text fields resolve once the body has been read to its end. Whatever fails
+ * first — the upload (e.g. over the size limit) or the parser (a truncated body) — settles the
+ * request at once; no stream error is ever left without a listener.
  */
-export async function receiveMultipart<T>(request: Request, onFile: FileHandler<T>): Promise<T> {
+export function receiveMultipart<T>(request: Request, onFile: FileHandler<T>): Promise<T> {
   const contentType = request.headers.get('content-type') ?? '';
   if (!/^multipart\/form-data/i.test(contentType)) {
-    throw badRequest("Expected a multipart/form-data body with a 'file' part and a 'purpose' field.", 'file', 'invalid_content_type');
+    return Promise.reject(badRequest("Expected a multipart/form-data body with a 'file' part and a 'purpose' field.", 'file', 'invalid_content_type'));
   }
-  if (request.body === null) throw badRequest("Missing required parameter: 'file'.", 'file', 'missing_required_parameter');
+  if (request.body === null) return Promise.reject(badRequest("Missing required parameter: 'file'.", 'file', 'missing_required_parameter'));
 
   let parser: busboy.Busboy;
   try {
     parser = busboy({ headers: { 'content-type': contentType }, limits: { files: 1, fields: 20, fieldSize: 64 * 1024, parts: 32 } });
   } catch (error) {
-    throw badRequest(`Malformed multipart body: ${error instanceof Error ? error.message : String(error)}`, 'file', 'invalid_multipart');
+    return Promise.reject(malformed(error));
   }
+  const body = Readable.fromWeb(request.body as NodeWebReadableStream<Uint8Array>);
 
-  const fields: Record<string, string> = {};
-  let fileSeen = false;
-  let result: Promise<T> | null = null;
-  const ended = new Promise<void>((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
+    const fields: Record<string, string> = {};
+    let settled = false;
+    let upload: Promise<T> | null = null;
+    let parserError: unknown = null;
+    let resolveFields: () => void = () => undefined;
+    let rejectFields: (error: unknown) => void = () => undefined;
+    const fieldsDone = new Promise<void>((res, rej) => {
+      resolveFields = res;
+      rejectFields = rej;
+    });
+    fieldsDone.catch(() => undefined);
+
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      // Stop reading: the response (sent with Connection: close) ends the exchange.
+      body.unpipe(parser);
+      body.resume();
+      reject(error instanceof Error ? error : new Error(String(error)));
+    };
+
     parser.on('field', (name, value) => {
       fields[name] = value;
     });
     parser.on('file', (name, stream, info) => {
-      if (name !== 'file' || fileSeen) {
+      stream.on('error', () => undefined); // surfaced through the upload's read, or the parser
+      if (name !== 'file' || upload !== null) {
         stream.resume();
         return;
       }
-      fileSeen = true;
-      result = onFile({ filename: info.filename || 'upload', content: stream }, () => ended.then(() => fields));
-      // A failing upload stops reading; the body's rest is drained so the parser can finish.
-      result.catch(() => stream.resume());
+      upload = onFile({ filename: info.filename || 'upload', content: fileBytes(stream) }, () => fieldsDone.then(() => fields));
+      upload.then(
+        (value) => {
+          if (settled) return;
+          settled = true;
+          resolve(value);
+        },
+        (error: unknown) => fail(parserError ?? error),
+      );
     });
-    parser.on('close', () => resolve());
-    parser.on('error', (error: unknown) => reject(badRequest(`Malformed multipart body: ${error instanceof Error ? error.message : String(error)}`, 'file', 'invalid_multipart')));
+    parser.on('close', () => {
+      resolveFields();
+      if (upload === null) fail(badRequest("Missing required parameter: 'file'.", 'file', 'missing_required_parameter'));
+    });
+    parser.on('error', (error: unknown) => {
+      parserError = malformed(error);
+      rejectFields(parserError);
+      if (upload === null) fail(parserError);
+    });
+    body.on('error', (error) => {
+      parserError ??= malformed(error);
+      rejectFields(parserError);
+      fail(parserError);
+    });
+    body.pipe(parser);
   });
-
-  const body = Readable.fromWeb(request.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  body.on('error', (error) => parser.destroy(error));
-  body.pipe(parser);
-  try {
-    await ended;
-  } catch (error) {
-    // Prefer the upload's own error (e.g. 413) over the parser's complaint about the cut stream.
-    if (result !== null) await (result as Promise<T>).catch((e: unknown) => { if (e instanceof ApiError) throw e; });
-    throw error;
-  }
-  if (result === null) throw badRequest("Missing required parameter: 'file'.", 'file', 'missing_required_parameter');
-  return result;
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { ApiError, badRequest } from '../domain/api-error.ts';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../domain/json-depth.ts';
 
 /** `['testing_criteria', 0, 'operation']` → `testing_criteria[0].operation` — OpenAI's `param` style. */
 export function paramOf(path: readonly PropertyKey[]): string {
@@ -30,21 +31,6 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix
   return result.data;
 }
 
-const MAX_JSON_DEPTH = 64;
-
-/** Nesting deeper than any real request is refused before anything recurses over it. */
-function checkDepth(root: unknown): void {
-  const stack: Array<[unknown, number]> = [[root, 1]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop() as [unknown, number];
-    if (value === null || typeof value !== 'object') continue;
-    if (depth > MAX_JSON_DEPTH) throw badRequest(`The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`, null, 'json_too_deep');
-    for (const child of Array.isArray(value) ? value : Object.values(value)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-    }
-  }
-}
-
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
   let text: string;
   try {
@@ -61,7 +47,7 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
     throw badRequest('We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)', null, 'invalid_json');
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.', null, 'invalid_json');
-  checkDepth(body);
+  if (exceedsJsonDepth(body)) throw badRequest(`The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`, null, 'json_too_deep');
   return parseWith(schema, body);
 }
 

@@ -81,7 +81,14 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
         enqueueBatches: (runId, batches) => queue.enqueueBatches(runId, batches),
         logger,
       });
-      await queue.work({ plan: (job, signal) => executor.plan(job, signal), batch: (job, signal) => executor.batch(job, signal) }, config.workerConcurrency);
+      await queue.work(
+        {
+          plan: (job, signal) => executor.plan(job, signal),
+          batch: (job, signal) => executor.batch(job, signal),
+          exhausted: (runId, what, error) => executor.giveUp(runId, what, error),
+        },
+        config.workerConcurrency,
+      );
     }
 
     if (o.http) {

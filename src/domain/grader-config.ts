@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textField } from './text-field.ts';
 import { evalItemSchema } from './eval-item.ts';
 
 /**
@@ -6,7 +7,7 @@ import { evalItemSchema } from './eval-item.ts';
  * endpoints. Every type of the official spec validates here; whether this build can *run* a type is
  * the runner's business (see graders/grader-registry.ts).
  */
-const name = z.string().min(1, 'name must not be empty').max(256);
+const name = textField(256).refine((s) => s.length > 0, { message: 'name must not be empty' });
 
 export const stringCheckGraderSchema = z.object({
   type: z.literal('string_check'),
@@ -50,7 +51,7 @@ const modelSamplingParams = z.object({
 export const scoreModelGraderSchema = z.object({
   type: z.literal('score_model'),
   name,
-  model: z.string().min(1),
+  model: textField(256).refine((s) => s.length > 0, { message: 'model must not be empty' }),
   input: z.array(evalItemSchema).min(1),
   sampling_params: modelSamplingParams.optional(),
   range: z
@@ -64,7 +65,7 @@ export const labelModelGraderSchema = z
   .object({
     type: z.literal('label_model'),
     name,
-    model: z.string().min(1),
+    model: textField(256).refine((s) => s.length > 0, { message: 'model must not be empty' }),
     input: z.array(evalItemSchema).min(1),
     labels: z.array(z.string()).min(1),
     passing_labels: z.array(z.string()).min(1),
@@ -91,9 +92,13 @@ export const multiGraderSchema = z.object({
   type: z.literal('multi'),
   name,
   graders: z.preprocess(
-    (g) => (g !== null && typeof g === 'object' && typeof (g as { type?: unknown }).type === 'string' ? { [String((g as { name?: unknown }).name ?? 'grader')]: g } : g),
+    (g) => {
+      if (g === null || typeof g !== 'object' || typeof (g as { type?: unknown }).type !== 'string') return g;
+      const key = (g as { name?: unknown }).name;
+      return { [typeof key === 'string' && key !== '' ? key : 'grader']: g };
+    },
     z
-      .record(z.string().min(1).max(64), subGraderSchema)
+      .record(textField(64).refine((s) => s.length > 0, { message: 'grader keys must not be empty' }), subGraderSchema)
       .refine((m) => Object.keys(m).length >= 1 && Object.keys(m).length <= 16, { message: 'graders must hold 1 to 16 named graders' }),
   ),
   calculate_output: z.string().min(1, 'calculate_output must not be empty').max(4096),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textField } from './text-field.ts';
 
 /**
  * Query strings of the list endpoints. Values arrive as text, so limits are parsed here and
@@ -14,7 +15,7 @@ const limit = (max: number, fallback: number) =>
     .transform((v) => v ?? fallback);
 
 const order = (fallback: 'asc' | 'desc') => z.enum(['asc', 'desc']).optional().transform((v) => v ?? fallback);
-const after = z.string().min(1, 'after must not be empty').max(256).optional();
+const after = textField(256).refine((s) => s.length > 0, { message: 'after must not be empty' }).optional();
 
 export const listEvalsQuerySchema = z.object({
   after,
@@ -41,7 +42,7 @@ export const listFilesQuerySchema = z.object({
   after,
   limit: limit(10_000, 10_000),
   order: order('desc'),
-  purpose: z.string().max(64).optional(),
+  purpose: textField(64).optional(),
 });
 
 export type Page<T> = { data: T[]; has_more: boolean };

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { textField } from './text-field.ts';
 import { metadataSchema } from './metadata.ts';
 import { runDataSourceSchema } from './run-data-source.ts';
 
 export const createRunRequestSchema = z.object({
-  name: z.string().max(512).optional(),
+  name: textField(512).optional(),
   metadata: metadataSchema.nullable().optional(),
   data_source: runDataSourceSchema,
 });

@@ -13,6 +13,8 @@ export interface BatchJob { run_id: string; batch_index: number }
 export interface JobHandlers {
   plan(job: PlanJob, signal: AbortSignal): Promise<void>;
   batch(job: BatchJob, signal: AbortSignal): Promise<void>;
+  /** A job failed for the last time: its run cannot finish and must say so. */
+  exhausted(runId: string, what: string, error: unknown): Promise<void>;
 }
 
 /**
@@ -84,12 +86,22 @@ export class JobQueue implements RunQueue {
 
   async work(handlers: JobHandlers, concurrency: number): Promise<void> {
     this.#working = true;
-    const options = { batchSize: 10, burstWhenBatchFull: true, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 5, localConcurrency: concurrency } as const;
-    await this.#boss.work<PlanJob>(PLAN_QUEUE, options, async (jobs) => {
-      for (const job of jobs) await handlers.plan(job.data, job.signal);
+    const options = { batchSize: 10, burstWhenBatchFull: true, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 5, localConcurrency: concurrency, includeMetadata: true } as const;
+    // pg-boss retries a failed job; on its last attempt the run is failed instead of left waiting.
+    const attempt = async (job: { retryCount: number; retryLimit: number }, runId: string, what: string, work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (error) {
+        this.#log.error('job failed', { run_id: runId, job: what, attempt: job.retryCount + 1, error });
+        if (job.retryCount >= job.retryLimit) await handlers.exhausted(runId, what, error);
+        throw error;
+      }
+    };
+    await this.#boss.work<PlanJob, unknown, typeof options>(PLAN_QUEUE, options, async (jobs) => {
+      for (const job of jobs) await attempt(job, job.data.run_id, 'plan', () => handlers.plan(job.data, job.signal));
     });
-    await this.#boss.work<BatchJob>(BATCH_QUEUE, options, async (jobs) => {
-      for (const job of jobs) await handlers.batch(job.data, job.signal);
+    await this.#boss.work<BatchJob, unknown, typeof options>(BATCH_QUEUE, options, async (jobs) => {
+      for (const job of jobs) await attempt(job, job.data.run_id, `batch ${job.data.batch_index}`, () => handlers.batch(job.data, job.signal));
     });
   }
 

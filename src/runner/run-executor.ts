@@ -87,9 +87,15 @@ export class RunExecutor {
     this.#d.logger.info('run planned', { run_id, rows: count, batches });
   }
 
+  /** A job ran out of retries: the run cannot complete, so it fails with the reason. */
+  async giveUp(runId: string, what: string, error: unknown): Promise<void> {
+    const message = `${what} of this run failed repeatedly: ${error instanceof Error ? error.message : String(error)}`;
+    await this.#d.progress.fail(runId, { code: 'internal_error', message: message.slice(0, 2000) }, nowSeconds());
+  }
+
   async batch({ run_id, batch_index }: BatchJob, signal: AbortSignal): Promise<void> {
     if (!(await this.#watch.isLive(run_id))) return;
-    const [run, batch] = await Promise.all([this.#d.runs.getById(run_id), this.#d.progress.batch(run_id, batch_index)]);
+    const [run, batch] = await Promise.all([this.#d.runs.header(run_id), this.#d.progress.batch(run_id, batch_index)]);
     if (!run || !batch || batch.done) return;
     const evalRecord = await this.#d.evals.get(run.project, run.eval_id);
     if (!evalRecord) return;

@@ -28,7 +28,7 @@ export class FileService {
   async upload(project: string, filename: string, content: AsyncIterable<Uint8Array>, fields: () => Promise<UploadFields>): Promise<FileObject> {
     const id = newFileId();
     const createdAt = nowSeconds();
-    await this.#files.create({ id, project, filename: filename.slice(0, 512), purpose: '', created_at: createdAt, expires_at: null });
+    await this.#files.create({ id, project, filename: filename.replace(/\u0000/g, '').slice(0, 512) || 'upload', purpose: '', created_at: createdAt, expires_at: null });
     try {
       await this.#files.writeContent(id, content, this.#maxBytes);
       const f = await fields();

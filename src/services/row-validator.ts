@@ -1,4 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
+import type { RegExpEngine } from 'ajv/dist/types/index.js';
+import { RE2JS } from 're2js';
 import addFormatsModule from 'ajv-formats';
 import { badRequest } from '../domain/api-error.ts';
 
@@ -9,7 +11,16 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
  * JSON Schema checks of data rows against an eval's generated `schema`. User schemas may carry
  * keywords ajv does not know (descriptions, vendor extensions), so strict mode is off.
  */
-const ajv = addFormats(new Ajv({ strict: false, allErrors: false, validateSchema: true }));
+// Patterns in a user's schema run on the server: RE2 matches in linear time, so a pattern such as
+// `^(a+)+$` cannot stall the event loop the way a backtracking engine would.
+const re2: RegExpEngine = Object.assign(
+  (pattern: string, flags: string) => {
+    const compiled = RE2JS.compile(pattern, flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0);
+    return { test: (text: string) => compiled.matcher(text).find() };
+  },
+  { code: 'RE2JS' },
+);
+const ajv = addFormats(new Ajv({ strict: false, allErrors: false, validateSchema: true, code: { regExp: re2 } }));
 
 export type RowValidator = (row: unknown) => { path: string; message: string } | null;
 

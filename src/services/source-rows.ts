@@ -1,4 +1,5 @@
 import { badRequest } from '../domain/api-error.ts';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../domain/json-depth.ts';
 import { jsonlRowSchema, type JsonlDataSource, type JsonlRow } from '../domain/run-data-source.ts';
 import type { FileRepository } from '../storage/file-repository.ts';
 import { jsonlLines, LineTooLongError } from '../storage/jsonl-lines.ts';
@@ -48,6 +49,7 @@ export async function* sourceRows(source: JsonlDataSource['source'], files: File
       } catch (error) {
         throw new SourceRowError(`Invalid JSON on ${where}: ${error instanceof Error ? error.message : String(error)}`, 'data_source.source.id');
       }
+      if (exceedsJsonDepth(parsed)) throw new SourceRowError(`Invalid row on ${where}: nested deeper than ${MAX_JSON_DEPTH} levels.`, 'data_source.source.id');
       const row = jsonlRowSchema.safeParse(parsed);
       if (!row.success) {
         const issue = row.error.issues[0];

@@ -62,6 +62,11 @@ export class RunRepository {
     return this.#db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
   }
 
+  /** The few columns a batch needs — not the run's data source, which may hold megabytes of rows. */
+  async header(runId: string): Promise<Pick<RunRecord, 'id' | 'project' | 'eval_id' | 'status'> | undefined> {
+    return this.#db.selectFrom('runs').select(['id', 'project', 'eval_id', 'status']).where('id', '=', runId).executeTakeFirst();
+  }
+
   async status(runId: string): Promise<RunStatus | undefined> {
     const row = await this.#db.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirst();
     return row?.status as RunStatus | undefined;

@@ -1,0 +1,804 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { startTestProctor, type TestProctor } from '../support/start-test-proctor.ts';
+import { testDatabases } from '../support/test-databases.ts';
+import {
+  ApiClient,
+  answerCriterion,
+  answerRows,
+  answerSchema,
+  asApiResponse,
+  assertError,
+  createEval,
+  createRun,
+  listIds,
+  rawRequest,
+  sleep,
+  stringCheck,
+  toJsonl,
+  uploadFile,
+  waitForRunEnd,
+  type ApiResponse,
+  type RequestBody,
+} from './api-client.ts';
+import { killAllServes, startServe, type Serve } from './serve-process.ts';
+
+/**
+ * Every endpoint fed bad input: each answer is an exact 4xx with the OpenAI error body naming the
+ * field, nothing is created or lost, and the server keeps answering. No answer may be a 5xx (the
+ * client fails the test on one).
+ */
+
+const MAX_BODY_MB = 1;
+const UNKNOWN = {
+  eval: 'eval_00000000000000000000000000000000',
+  run: 'evalrun_00000000000000000000000000000000',
+  item: 'outputitem_00000000000000000000000000000000',
+  file: 'file-0000000000000000000000',
+};
+/** Path segments that can never be ids; each must be a 404, never a 5xx. */
+const GARBAGE_IDS = ['%00', 'a'.repeat(5000), '%ZZ', '%E0%A4%A', '%E2%98%83', 'a%2Fb', "x'%3B%20drop%20table%20evals--", 'null', '%20'];
+
+function deepJson(depth: number, leaf = '1'): string {
+  return '['.repeat(depth) + leaf + ']'.repeat(depth);
+}
+
+for (const { name, open } of testDatabases()) {
+  describe(`bad input (${name})`, () => {
+    let server: TestProctor;
+    let api: ApiClient;
+    // Fixtures: an eval with a completed run, a second eval with a run, an eval with a nested schema, files.
+    let evalId: string;
+    let runId: string;
+    let itemId: string;
+    let otherEvalId: string;
+    let otherRunId: string;
+    let otherItemId: string;
+    let nestedEvalId: string;
+    let goodFileId: string;
+    const badFiles: Record<'badJson' | 'notObject' | 'schema' | 'deep' | 'deleted' | 'noItem', string> = {
+      badJson: '', notObject: '', schema: '', deep: '', deleted: '', noItem: '',
+    };
+
+    before(async () => {
+      server = await startTestProctor(await open(), { PROCTOR_MAX_BODY_MB: String(MAX_BODY_MB), PROCTOR_BATCH_SIZE: '500' });
+      api = new ApiClient(server.url);
+      evalId = (await createEval(api, { name: 'fixture', metadata: { team: 'a' } })).id;
+      runId = (await createRun(api, evalId, { rows: answerRows(3, (i) => i !== 1) })).id;
+      assert.equal((await waitForRunEnd(api, evalId, runId)).status, 'completed');
+      itemId = (await api.ok('GET', `/evals/${evalId}/runs/${runId}/output_items?limit=1`)).data[0].id;
+      otherEvalId = (await createEval(api)).id;
+      otherRunId = (await createRun(api, otherEvalId, { rows: answerRows(2, () => true) })).id;
+      assert.equal((await waitForRunEnd(api, otherEvalId, otherRunId)).status, 'completed');
+      otherItemId = (await api.ok('GET', `/evals/${otherEvalId}/runs/${otherRunId}/output_items?limit=1`)).data[0].id;
+      nestedEvalId = (
+        await createEval(api, {
+          data_source_config: {
+            type: 'custom',
+            item_schema: {
+              type: 'object',
+              properties: {
+                answer: { type: 'string' },
+                tags: { type: 'array', items: { type: 'string' } },
+                meta: { type: 'object', properties: { score: { type: 'number' } }, required: ['score'] },
+              },
+              required: ['answer'],
+            },
+          },
+        })
+      ).id;
+      goodFileId = (await uploadFile(api, toJsonl(answerRows(2, () => true)))).id;
+      badFiles.badJson = (await uploadFile(api, '{"item":{"answer":"a"}}\n{"item":{"answer":"b"}}\n{"item": {"answer": "c"\n{"item":{"answer":"d"}}\n')).id;
+      badFiles.notObject = (await uploadFile(api, '{"item":{"answer":"a"}}\n[1,2]\n')).id;
+      badFiles.noItem = (await uploadFile(api, '{"item":{"answer":"a"}}\n{"sample":{"output_text":"x"}}\n')).id;
+      badFiles.schema = (await uploadFile(api, toJsonl([...answerRows(3, () => true), { item: { answer: 5 } }]))).id;
+      badFiles.deep = (await uploadFile(api, `{"item":{"answer":"a"}}\n{"item":{"answer":"b","deep":${deepJson(10_000)}}}\n`)).id;
+      badFiles.deleted = (await uploadFile(api, toJsonl(answerRows(1, () => true)))).id;
+      await api.ok('DELETE', `/files/${badFiles.deleted}`);
+    });
+
+    after(async () => {
+      await server?.close();
+    });
+
+    async function dbCount(table: 'evals' | 'runs' | 'output_items' | 'files' | 'file_chunks' | 'run_rows'): Promise<number> {
+      const row = await server.database.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    }
+
+    /** Everything a bad request must not change, through the API and in the tables behind it. */
+    async function snapshot() {
+      const fixtureEval = await api.ok('GET', `/evals/${evalId}`);
+      const fixtureRun = await api.ok('GET', `/evals/${evalId}/runs/${runId}`);
+      return {
+        evals: await listIds(api, '/evals', { limit: 100 }),
+        fixtureEval,
+        runs: await listIds(api, `/evals/${evalId}/runs`, { limit: 100 }),
+        nestedRuns: await listIds(api, `/evals/${nestedEvalId}/runs`, { limit: 100 }),
+        fixtureRun: { status: fixtureRun.status, counts: fixtureRun.result_counts },
+        items: await listIds(api, `/evals/${evalId}/runs/${runId}/output_items`, { limit: 100 }),
+        files: await listIds(api, '/files'),
+        tables: {
+          evals: await dbCount('evals'),
+          runs: await dbCount('runs'),
+          output_items: await dbCount('output_items'),
+          files: await dbCount('files'),
+          file_chunks: await dbCount('file_chunks'),
+        },
+      };
+    }
+
+    /** Runs `body`, then checks that nothing changed and the server still answers. */
+    async function unchanged(body: () => Promise<void>): Promise<void> {
+      const before = await snapshot();
+      await body();
+      const health = await fetch(`${server.url}/health`);
+      assert.equal(health.status, 200, 'the server still answers /health');
+      assert.deepEqual(await health.json(), { status: 'ok' });
+      assert.deepEqual(await snapshot(), before, 'nothing was created, changed or lost');
+    }
+
+    // -------------------------------------------------------------------------------------------
+    describe('JSON bodies', () => {
+      const endpoints: Array<{ label: string; path: () => string }> = [
+        { label: 'POST /evals', path: () => '/evals' },
+        { label: 'POST /evals/{id}', path: () => `/evals/${evalId}` },
+        { label: 'POST /evals/{id}/runs', path: () => `/evals/${evalId}/runs` },
+      ];
+      for (const ep of endpoints) {
+        it(`${ep.label}: malformed JSON → 400 invalid_json`, () =>
+          unchanged(async () => {
+            for (const text of ['{bad', '{"name": "x",}', '{"name":', "{'name': 'x'}", '{"name": "x"} trailing', '\u0000', 'NaN', '{"a":1}{"b":2}']) {
+              assertError(await api.postRaw(ep.path(), text), 400, null, { code: 'invalid_json' });
+            }
+          }));
+
+        it(`${ep.label}: JSON that is not an object → 400`, () =>
+          unchanged(async () => {
+            for (const text of ['[]', '[{}]', '"x"', 'null', '42', 'true']) {
+              assertError(await api.postRaw(ep.path(), text), 400, null, { code: 'invalid_json' });
+            }
+          }));
+
+        it(`${ep.label}: empty body → 400`, () =>
+          unchanged(async () => {
+            assertError(await api.postRaw(ep.path(), ''), 400, null, { code: 'invalid_json' });
+            assertError(await api.postRaw(ep.path(), ' \n\t '), 400, null, { code: 'invalid_json' });
+            assertError(await api.request('POST', ep.path()), 400, null, { code: 'invalid_json' });
+          }));
+
+        it(`${ep.label}: JSON nested 1000 (and 100000) deep → 400`, () =>
+          unchanged(async () => {
+            assertError(await api.postRaw(ep.path(), `{"name":"deep","metadata":${deepJson(1000)}}`), 400, null);
+            assertError(await api.postRaw(ep.path(), `{"name":"deep","metadata":{"a":${deepJson(100_000)}}}`), 400, null);
+            // Objects nest as deeply as arrays.
+            assertError(await api.postRaw(ep.path(), `${'{"a":'.repeat(1000)}1${'}'.repeat(1000)}`), 400, null);
+          }));
+
+        it(`${ep.label}: a ${2 * MAX_BODY_MB} MB body over PROCTOR_MAX_BODY_MB → 413`, () =>
+          unchanged(async () => {
+            const big = Buffer.from(JSON.stringify({ name: 'x'.repeat(2 * MAX_BODY_MB * 1024 * 1024) }));
+            // A connection of its own: the server may close it after refusing the body.
+            const res = asApiResponse(await rawRequest(false, `${server.url}/v1${ep.path()}`, 'POST', big));
+            assertError(res, 413, null);
+          }));
+      }
+
+      it('cancel endpoints (no body expected) ignore or refuse a junk body, never 5xx; the run stays completed', () =>
+        unchanged(async () => {
+          for (const path of [`/evals/${evalId}/runs/${runId}`, `/evals/${evalId}/runs/${runId}/cancel`]) {
+            for (const text of ['{bad', '[]', 'null', `{"a":${deepJson(1000)}}`]) {
+              const res = await api.postRaw(path, text);
+              if (res.status === 400) assertError(res, 400, null);
+              else assert.equal(res.status, 200, res.text.slice(0, 300));
+            }
+            const big = Buffer.alloc(2 * MAX_BODY_MB * 1024 * 1024, 0x20);
+            assertError(asApiResponse(await rawRequest(false, `${server.url}/v1${path}`, 'POST', big)), 413, null);
+          }
+        }));
+
+      it('a run whose inline rows exceed the body limit → 413, no run', () =>
+        unchanged(async () => {
+          const rows = answerRows(6000, () => true, 'p'.repeat(300)); // ≈ 2 MB
+          const big = Buffer.from(JSON.stringify({ data_source: { type: 'jsonl', source: { type: 'file_content', content: rows } } }));
+          assert.ok(big.length > MAX_BODY_MB * 1024 * 1024);
+          assertError(asApiResponse(await rawRequest(false, `${server.url}/v1/evals/${evalId}/runs`, 'POST', big)), 413, null);
+        }));
+
+      it('after a 413 the same keep-alive connection still carries the next request', async () => {
+        // Clients (the openai SDK among them) reuse connections. The 413 answer says
+        // `connection: keep-alive`, so the next request may go out on the same socket.
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+        try {
+          const big = Buffer.alloc(2 * MAX_BODY_MB * 1024 * 1024, 0x20);
+          const refused = await rawRequest(agent, `${server.url}/v1/evals`, 'POST', big);
+          assert.equal(refused.status, 413);
+          let next;
+          try {
+            next = await rawRequest(agent, `${server.url}/health`, 'GET');
+          } catch (error) {
+            assert.fail(`the request after the 413 (connection: ${String(refused.headers.connection)}) failed: ${(error as Error).message}`);
+          }
+          assert.equal(next.status, 200);
+        } finally {
+          agent.destroy();
+        }
+      });
+
+      it('a body just under the limit is read (not a 413)', () =>
+        unchanged(async () => {
+          const text = JSON.stringify({ name: 'x'.repeat(MAX_BODY_MB * 1024 * 1024 - 1000) });
+          // The name is too long for the schema: a 400 proves the body was read and parsed.
+          assertError(await api.postRaw(`/evals/${evalId}`, text), 400, 'name');
+        }));
+    });
+
+    // -------------------------------------------------------------------------------------------
+    describe('POST /evals fields', () => {
+      const dsc = { type: 'custom', item_schema: answerSchema };
+      const sc = answerCriterion;
+      const create = (body: Record<string, unknown>) => api.post('/evals', body);
+      const cases: Array<[string, Record<string, unknown>, string | RegExp]> = [
+        // wrong types
+        ['name is a number', { name: 5, data_source_config: dsc, testing_criteria: [] }, 'name'],
+        ['metadata is a string', { metadata: 'x', data_source_config: dsc, testing_criteria: [] }, 'metadata'],
+        ['metadata is an array', { metadata: ['a'], data_source_config: dsc, testing_criteria: [] }, 'metadata'],
+        ['a metadata value is a number', { metadata: { k: 5 }, data_source_config: dsc, testing_criteria: [] }, 'metadata.k'],
+        ['data_source_config is a string', { data_source_config: 'custom', testing_criteria: [] }, 'data_source_config'],
+        ['item_schema is a string', { data_source_config: { type: 'custom', item_schema: 'x' }, testing_criteria: [] }, 'data_source_config.item_schema'],
+        ['include_sample_schema is a string', { data_source_config: { ...dsc, include_sample_schema: 'yes' }, testing_criteria: [] }, 'data_source_config.include_sample_schema'],
+        ['testing_criteria is an object', { data_source_config: dsc, testing_criteria: {} }, 'testing_criteria'],
+        ['a criterion is a number', { data_source_config: dsc, testing_criteria: [5] }, 'testing_criteria[0]'],
+        ['a criterion name is a number', { data_source_config: dsc, testing_criteria: [{ ...sc, name: 7 }] }, 'testing_criteria[0].name'],
+        ['a criterion input is an array', { data_source_config: dsc, testing_criteria: [{ ...sc, input: [] }] }, 'testing_criteria[0].input'],
+        ['pass_threshold is a string', { data_source_config: dsc, testing_criteria: [{ type: 'text_similarity', name: 't', input: 'a', reference: 'b', evaluation_metric: 'bleu', pass_threshold: 'high' }] }, 'testing_criteria[0].pass_threshold'],
+        // unknown enum values
+        ['data_source_config.type unknown', { data_source_config: { type: 'weird', item_schema: {} }, testing_criteria: [] }, 'data_source_config.type'],
+        ['criterion type unknown', { data_source_config: dsc, testing_criteria: [sc, { ...sc, type: 'regex' }] }, 'testing_criteria[1].type'],
+        ['string_check operation unknown', { data_source_config: dsc, testing_criteria: [{ ...sc, operation: 'contains' }] }, 'testing_criteria[0].operation'],
+        ['evaluation_metric unknown', { data_source_config: dsc, testing_criteria: [{ type: 'text_similarity', name: 't', input: 'a', reference: 'b', evaluation_metric: 'nope' }] }, 'testing_criteria[0].evaluation_metric'],
+        // missing required fields
+        ['empty object', {}, 'data_source_config'],
+        ['no data_source_config', { testing_criteria: [] }, 'data_source_config'],
+        ['no testing_criteria', { data_source_config: dsc }, 'testing_criteria'],
+        ['no item_schema', { data_source_config: { type: 'custom' }, testing_criteria: [] }, 'data_source_config.item_schema'],
+        ['no data_source_config.type', { data_source_config: { item_schema: {} }, testing_criteria: [] }, 'data_source_config.type'],
+        ['criterion without operation', { data_source_config: dsc, testing_criteria: [{ type: 'string_check', name: 'c', input: 'a', reference: 'b' }] }, 'testing_criteria[0].operation'],
+        ['criterion without name', { data_source_config: dsc, testing_criteria: [{ type: 'string_check', input: 'a', reference: 'b', operation: 'eq' }] }, 'testing_criteria[0].name'],
+        ['criterion without reference', { data_source_config: dsc, testing_criteria: [{ type: 'string_check', name: 'c', input: 'a', operation: 'eq' }] }, 'testing_criteria[0].reference'],
+        ['criterion without type', { data_source_config: dsc, testing_criteria: [{ name: 'c', input: 'a', reference: 'b', operation: 'eq' }] }, 'testing_criteria[0].type'],
+        // over-long strings, too many keys
+        ['name of 513 characters', { name: 'n'.repeat(513), data_source_config: dsc, testing_criteria: [] }, 'name'],
+        ['17 metadata keys', { metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])), data_source_config: dsc, testing_criteria: [] }, 'metadata'],
+        ['a metadata key of 65 characters', { metadata: { ['k'.repeat(65)]: 'v' }, data_source_config: dsc, testing_criteria: [] }, /^metadata/],
+        ['a metadata value of 513 characters', { metadata: { k: 'v'.repeat(513) }, data_source_config: dsc, testing_criteria: [] }, 'metadata.k'],
+        ['a criterion name of 257 characters', { data_source_config: dsc, testing_criteria: [{ ...sc, name: 'c'.repeat(257) }] }, 'testing_criteria[0].name'],
+        ['a criterion input of 65537 characters', { data_source_config: dsc, testing_criteria: [{ ...sc, input: 'x'.repeat(65_537) }] }, 'testing_criteria[0].input'],
+        ['65 criteria', { data_source_config: dsc, testing_criteria: Array.from({ length: 65 }, () => sc) }, 'testing_criteria'],
+        // inconsistent grader configs
+        ['passing_labels not among labels', { data_source_config: dsc, testing_criteria: [{ type: 'label_model', name: 'l', model: 'm', input: [{ role: 'user', content: 'x' }], labels: ['a'], passing_labels: ['b'] }] }, 'testing_criteria[0].passing_labels'],
+        ['score_model range reversed', { data_source_config: dsc, testing_criteria: [{ type: 'score_model', name: 's', model: 'm', input: [{ role: 'user', content: 'x' }], range: [1, 0] }] }, 'testing_criteria[0].range'],
+        ['label_model with an unknown role', { data_source_config: dsc, testing_criteria: [{ type: 'label_model', name: 'l', model: 'm', input: [{ role: 'robot', content: 'x' }], labels: ['a'], passing_labels: ['a'] }] }, 'testing_criteria[0].input[0].role'],
+      ];
+      for (const [label, body, param] of cases) {
+        it(`${label} → 400 naming ${String(param)}`, () => unchanged(async () => assertError(await create(body), 400, param)));
+      }
+
+      const badSchemas: Array<[string, Record<string, unknown>]> = [
+        ['an unknown type', { type: 'nope' }],
+        ['required not an array', { type: 'object', required: 'answer' }],
+        ['properties not an object', { type: 'object', properties: 5 }],
+        ['a negative minLength', { type: 'string', minLength: -1 }],
+        ['an invalid regex pattern', { type: 'object', properties: { a: { type: 'string', pattern: '(' } } }],
+        ['a $ref that resolves nowhere', { $ref: '#/definitions/nope' }],
+        ['a remote $ref', { $ref: 'https://example.com/schema.json' }],
+        ['a nested type that is a number', { type: 'object', properties: { a: { type: 5 } } }],
+      ];
+      for (const [label, itemSchema] of badSchemas) {
+        it(`item_schema with ${label} → 400 naming data_source_config.item_schema`, () =>
+          unchanged(async () => assertError(await create({ data_source_config: { type: 'custom', item_schema: itemSchema }, testing_criteria: [] }), 400, 'data_source_config.item_schema')));
+      }
+    });
+
+    // -------------------------------------------------------------------------------------------
+    describe('POST /evals/{eval_id} fields', () => {
+      const cases: Array<[string, Record<string, unknown>, string | RegExp]> = [
+        ['name is a number', { name: 5 }, 'name'],
+        ['name is null', { name: null }, 'name'],
+        ['name of 513 characters', { name: 'n'.repeat(513) }, 'name'],
+        ['metadata is an array', { metadata: [] }, 'metadata'],
+        ['metadata is a string', { metadata: 'x' }, 'metadata'],
+        ['a metadata value is a number', { metadata: { k: 1 } }, 'metadata.k'],
+        ['17 metadata keys', { metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }, 'metadata'],
+        ['a metadata value of 513 characters', { metadata: { k: 'v'.repeat(513) } }, 'metadata.k'],
+      ];
+      for (const [label, body, param] of cases) {
+        // `unchanged` includes the eval itself: a refused update leaves name and metadata as they were.
+        it(`${label} → 400 naming ${String(param)}, eval unchanged`, () => unchanged(async () => assertError(await api.post(`/evals/${evalId}`, body), 400, param)));
+      }
+      it('a valid update of an unknown eval → 404 eval_id', () =>
+        unchanged(async () => assertError(await api.post(`/evals/${UNKNOWN.eval}`, { name: 'x' }), 404, 'eval_id')));
+    });
+
+    // -------------------------------------------------------------------------------------------
+    describe('POST /evals/{eval_id}/runs fields', () => {
+      const inline = (content: unknown) => ({ data_source: { type: 'jsonl', source: { type: 'file_content', content } } });
+      const ok = answerRows(3, () => true);
+      const cases: Array<[string, Record<string, unknown>, string | RegExp]> = [
+        // wrong types
+        ['data_source is a string', { data_source: 'jsonl' }, 'data_source'],
+        ['content is a string', inline('x'), 'data_source.source.content'],
+        ['a row is a number', inline([ok[0], 5]), 'data_source.source.content[1]'],
+        ['a row item is a string', inline([{ item: 'x' }]), 'data_source.source.content[0].item'],
+        ['a row item is an array', inline([{ item: [1] }]), 'data_source.source.content[0].item'],
+        ['a row sample is a number', inline([{ item: { answer: 'a' }, sample: 5 }]), 'data_source.source.content[0].sample'],
+        ['a file id is a number', { data_source: { type: 'jsonl', source: { type: 'file_id', id: 5 } } }, 'data_source.source.id'],
+        ['name is a number', { ...inline(ok), name: 5 }, 'name'],
+        ['metadata is a string', { ...inline(ok), metadata: 'x' }, 'metadata'],
+        // unknown enum values
+        ['data_source.type unknown', { data_source: { type: 'csv', source: { type: 'file_content', content: [] } } }, 'data_source.type'],
+        ['source.type unknown', { data_source: { type: 'jsonl', source: { type: 'url', url: 'http://x' } } }, 'data_source.source.type'],
+        // missing
+        ['empty object', {}, 'data_source'],
+        ['no source', { data_source: { type: 'jsonl' } }, 'data_source.source'],
+        ['no data_source.type', { data_source: { source: { type: 'file_content', content: [] } } }, 'data_source.type'],
+        ['a row without item', inline([ok[0], { sample: { output_text: 'x' } }]), 'data_source.source.content[1].item'],
+        ['file_id without id', { data_source: { type: 'jsonl', source: { type: 'file_id' } } }, 'data_source.source.id'],
+        // over-long, too many keys
+        ['name of 513 characters', { ...inline(ok), name: 'n'.repeat(513) }, 'name'],
+        ['17 metadata keys', { ...inline(ok), metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }, 'metadata'],
+        // rows that violate the eval's item_schema: the param names row and field
+        ['row 2 has a number answer', inline([...ok.slice(0, 2), { item: { answer: 42 } }, ok[2]]), 'data_source.source.content[2].item.answer'],
+        ['row 1 lacks the required answer', inline([ok[0], { item: { other: 'x' } }]), 'data_source.source.content[1].item.answer'],
+        ['row 0 is an empty item', inline([{ item: {} }]), 'data_source.source.content[0].item.answer'],
+      ];
+      for (const [label, body, param] of cases) {
+        it(`${label} → 400 naming ${String(param)}`, () => unchanged(async () => assertError(await api.post(`/evals/${evalId}/runs`, body), 400, param)));
+      }
+
+      it('schema violations deep inside a row name the nested field', () =>
+        unchanged(async () => {
+          const res1 = await api.post(`/evals/${nestedEvalId}/runs`, inline([{ item: { answer: 'a', tags: ['x'] } }, { item: { answer: 'b', tags: ['x', 7] } }]));
+          assertError(res1, 400, 'data_source.source.content[1].item.tags[1]');
+          const res2 = await api.post(`/evals/${nestedEvalId}/runs`, inline([{ item: { answer: 'a', meta: {} } }]));
+          assertError(res2, 400, 'data_source.source.content[0].item.meta.score');
+          const res3 = await api.post(`/evals/${nestedEvalId}/runs`, inline([{ item: { answer: 'a', meta: { score: 'high' } } }]));
+          assertError(res3, 400, 'data_source.source.content[0].item.meta.score');
+        }));
+
+      it('the error message names the offending row', () =>
+        unchanged(async () => {
+          const res = await api.post(`/evals/${evalId}/runs`, inline([...ok, { item: { answer: 42 } }]));
+          assertError(res, 400, 'data_source.source.content[3].item.answer', { message: /\b3\b/ });
+        }));
+
+      it('a run on an unknown eval → 404 eval_id', () =>
+        unchanged(async () => assertError(await api.post(`/evals/${UNKNOWN.eval}/runs`, inline(ok)), 404, 'eval_id')));
+
+      it('file_id of an unknown file → 400 data_source.source.id', () =>
+        unchanged(async () => assertError(await api.post(`/evals/${evalId}/runs`, { data_source: { type: 'jsonl', source: { type: 'file_id', id: UNKNOWN.file } } }), 400, 'data_source.source.id')));
+
+      it('file_id of a deleted file → 400 data_source.source.id', () =>
+        unchanged(async () => assertError(await api.post(`/evals/${evalId}/runs`, { data_source: { type: 'jsonl', source: { type: 'file_id', id: badFiles.deleted } } }), 400, 'data_source.source.id')));
+
+      const fromFile = (id: string) => ({ data_source: { type: 'jsonl', source: { type: 'file_id', id } } });
+      it('a file with an invalid JSON line → 400 naming line 3', () =>
+        unchanged(async () => assertError(await api.post(`/evals/${evalId}/runs`, fromFile(badFiles.badJson)), 400, 'data_source.source.id', { message: /line 3\b/ })));
+
+      it('a file with a line that is not an object → 400 naming line 2', () =>
+        unchanged(async () => assertError(await api.post(`/evals/${evalId}/runs`, fromFile(badFiles.notObject)), 400, 'data_source.source.id', { message: /line 2\b/ })));
+
+      it('a file with a line without item → 400 naming line 2', () =>
+        unchanged(async () => assertError(await api.post(`/evals/${evalId}/runs`, fromFile(badFiles.noItem)), 400, 'data_source.source.id', { message: /line 2\b/ })));
+
+      it("a file whose line 4 violates the eval's item_schema → 400 naming line 4", () =>
+        unchanged(async () => assertError(await api.post(`/evals/${evalId}/runs`, fromFile(badFiles.schema)), 400, 'data_source.source.id', { message: /line 4\b/ })));
+
+      it('a file whose line 2 nests 10000 deep → 400 naming line 2 (JSON depth is bounded)', () =>
+        unchanged(async () => assertError(await api.post(`/evals/${evalId}/runs`, fromFile(badFiles.deep)), 400, 'data_source.source.id', { message: /line 2\b/ })));
+
+      it('a file uploaded by nobody else still works (control)', async () => {
+        const run = await createRun(api, otherEvalId, { fileId: goodFileId });
+        assert.equal((await waitForRunEnd(api, otherEvalId, run.id)).result_counts.total, 2);
+      });
+    });
+
+    // -------------------------------------------------------------------------------------------
+    describe('ids in paths', () => {
+      type Target = { label: string; method: string; path: (bad: string) => string; param: string; json?: unknown };
+      const targets: Target[] = [
+        { label: 'GET eval', method: 'GET', path: (b) => `/evals/${b}`, param: 'eval_id' },
+        { label: 'update eval', method: 'POST', path: (b) => `/evals/${b}`, param: 'eval_id', json: { name: 'x' } },
+        { label: 'DELETE eval', method: 'DELETE', path: (b) => `/evals/${b}`, param: 'eval_id' },
+        { label: 'list runs', method: 'GET', path: (b) => `/evals/${b}/runs`, param: 'eval_id' },
+        { label: 'create run', method: 'POST', path: (b) => `/evals/${b}/runs`, param: 'eval_id', json: { data_source: { type: 'jsonl', source: { type: 'file_content', content: [] } } } },
+        { label: 'GET run', method: 'GET', path: (b) => `/evals/${evalId}/runs/${b}`, param: 'run_id' },
+        { label: 'GET run (unknown eval)', method: 'GET', path: (b) => `/evals/${b}/runs/${runId}`, param: 'eval_id' },
+        { label: 'cancel run', method: 'POST', path: (b) => `/evals/${evalId}/runs/${b}`, param: 'run_id' },
+        { label: 'cancel run /cancel', method: 'POST', path: (b) => `/evals/${evalId}/runs/${b}/cancel`, param: 'run_id' },
+        { label: 'DELETE run', method: 'DELETE', path: (b) => `/evals/${evalId}/runs/${b}`, param: 'run_id' },
+        { label: 'list output items', method: 'GET', path: (b) => `/evals/${evalId}/runs/${b}/output_items`, param: 'run_id' },
+        { label: 'GET output item', method: 'GET', path: (b) => `/evals/${evalId}/runs/${runId}/output_items/${b}`, param: 'output_item_id' },
+        { label: 'GET file', method: 'GET', path: (b) => `/files/${b}`, param: 'file_id' },
+        { label: 'DELETE file', method: 'DELETE', path: (b) => `/files/${b}`, param: 'file_id' },
+        { label: 'GET file content', method: 'GET', path: (b) => `/files/${b}/content`, param: 'file_id' },
+      ];
+      const unknownFor = (param: string) =>
+        param === 'eval_id' ? UNKNOWN.eval : param === 'run_id' ? UNKNOWN.run : param === 'output_item_id' ? UNKNOWN.item : UNKNOWN.file;
+
+      for (const t of targets) {
+        it(`${t.label}: unknown id → 404 naming ${t.param}`, () =>
+          unchanged(async () => {
+            const res = await api.request(t.method, t.path(unknownFor(t.param)), t.json === undefined ? {} : { json: t.json });
+            assertError(res, 404, t.param);
+          }));
+
+        it(`${t.label}: garbage ids (%00, 5000 characters, bad escapes…) → 404, never 5xx`, () =>
+          unchanged(async () => {
+            for (const bad of GARBAGE_IDS) {
+              const res = await api.request(t.method, t.path(bad), t.json === undefined ? {} : { json: t.json });
+              assertError(res, 404, t.param);
+            }
+          }));
+      }
+
+      it("another eval's run, another run's output item → 404", () =>
+        unchanged(async () => {
+          assertError(await api.get(`/evals/${evalId}/runs/${otherRunId}`), 404, 'run_id');
+          assertError(await api.post(`/evals/${evalId}/runs/${otherRunId}/cancel`), 404, 'run_id');
+          assertError(await api.delete(`/evals/${evalId}/runs/${otherRunId}`), 404, 'run_id');
+          assertError(await api.get(`/evals/${evalId}/runs/${otherRunId}/output_items`), 404, 'run_id');
+          assertError(await api.get(`/evals/${evalId}/runs/${runId}/output_items/${otherItemId}`), 404, 'output_item_id');
+          assertError(await api.get(`/evals/${otherEvalId}/runs/${runId}/output_items/${itemId}`), 404, 'run_id');
+          // An id of the wrong kind in a slot.
+          assertError(await api.get(`/evals/${runId}`), 404, 'eval_id');
+          assertError(await api.get(`/files/${evalId}`), 404, 'file_id');
+        }));
+
+      it('unknown URLs → 404 with the error body', () =>
+        unchanged(async () => {
+          assertError(await api.get('/nope'), 404, null);
+          assertError(await api.get(`/evals/${evalId}/runs/${runId}/output_items/${itemId}/more`), 404, null);
+          const put = await api.request('PUT', '/evals', { json: {} });
+          assert.ok(put.status === 404 || put.status === 405, `PUT /evals: ${put.status}`);
+          assertError(put, put.status, null);
+        }));
+    });
+
+    // -------------------------------------------------------------------------------------------
+    describe('query strings', () => {
+      type ListTarget = { label: string; path: () => string; maxLimit: number; extra: Array<[string, string]> };
+      const lists: ListTarget[] = [
+        { label: 'evals', path: () => '/evals', maxLimit: 100, extra: [['order_by', 'nope'], ['order_by', 'name']] },
+        { label: 'runs', path: () => `/evals/${evalId}/runs`, maxLimit: 100, extra: [['status', 'bogus'], ['status', 'pass'], ['status', 'COMPLETED']] },
+        { label: 'output items', path: () => `/evals/${evalId}/runs/${runId}/output_items`, maxLimit: 100, extra: [['status', 'bogus'], ['status', 'completed'], ['status', 'errored']] },
+        { label: 'files', path: () => '/files', maxLimit: 10_000, extra: [] },
+      ];
+      for (const l of lists) {
+        const bad: Array<[string, string]> = [
+          ['limit', '0'],
+          ['limit', String(l.maxLimit + 1)],
+          ['limit', 'abc'],
+          ['limit', '-1'],
+          ['limit', '1.5'],
+          ['limit', ''],
+          ['limit', '99999999999999999999999'],
+          ['order', 'sideways'],
+          ['order', ''],
+          ['after', ''],
+          ...l.extra,
+        ];
+        for (const [key, value] of bad) {
+          it(`${l.label}: ${key}=${value.length > 24 ? `${value.slice(0, 24)}…` : value} → 400 naming ${key}`, () =>
+            unchanged(async () => assertError(await api.get(`${l.path()}?${new URLSearchParams([[key, value]]).toString()}`), 400, key)));
+        }
+        it(`${l.label}: after=<unknown id> → 400 naming after`, () =>
+          unchanged(async () => {
+            const unknown = l.label === 'evals' ? UNKNOWN.eval : l.label === 'runs' ? UNKNOWN.run : l.label === 'output items' ? UNKNOWN.item : UNKNOWN.file;
+            assertError(await api.get(`${l.path()}?after=${unknown}`), 400, 'after');
+          }));
+        it(`${l.label}: after containing U+0000 → 400 naming after`, () =>
+          unchanged(async () => assertError(await api.get(`${l.path()}?after=a%00b`), 400, 'after')));
+        it(`${l.label}: the limits themselves are accepted`, async () => {
+          assert.equal((await api.get(`${l.path()}?limit=1`)).status, 200);
+          assert.equal((await api.get(`${l.path()}?limit=${l.maxLimit}&order=desc`)).status, 200);
+        });
+      }
+
+      it('after=<id of another eval\'s run> on a runs list → 400', () =>
+        unchanged(async () => assertError(await api.get(`/evals/${evalId}/runs?after=${otherRunId}`), 400, 'after')));
+
+      it('after=<id of another run\'s output item> → 400', () =>
+        unchanged(async () => assertError(await api.get(`/evals/${evalId}/runs/${runId}/output_items?after=${otherItemId}`), 400, 'after')));
+    });
+
+    // -------------------------------------------------------------------------------------------
+    describe('POST /files', () => {
+      const row = '{"item":{"answer":"a"}}\n';
+      const form = (parts: Array<[string, string] | [string, Blob, string]>) => {
+        const f = new FormData();
+        for (const p of parts) {
+          if (p.length === 3) f.append(p[0], p[1], p[2]);
+          else f.append(p[0], p[1]);
+        }
+        return f;
+      };
+      const upload = (body: RequestBody, headers: Record<string, string> = {}) => api.request('POST', '/files', { body, headers });
+
+      it('without a file part → 400 naming file', () =>
+        unchanged(async () => assertError(await upload(form([['purpose', 'evals']])), 400, 'file')));
+
+      it('with file as a plain text field (no file part) → 400 naming file', () =>
+        unchanged(async () => assertError(await upload(form([['purpose', 'evals'], ['file', row]])), 400, 'file')));
+
+      it('without purpose → 400 naming purpose', () =>
+        unchanged(async () => assertError(await upload(form([['file', new Blob([row]), 'a.jsonl']])), 400, 'purpose')));
+
+      it('with purpose after the file part, but empty → 400 naming purpose', () =>
+        unchanged(async () => assertError(await upload(form([['file', new Blob([row]), 'a.jsonl'], ['purpose', '']])), 400, 'purpose')));
+
+      for (const purpose of ['nope', 'EVALS', 'evals ', 'fine_tune']) {
+        it(`with purpose '${purpose}' → 400 naming purpose`, () =>
+          unchanged(async () => assertError(await upload(form([['purpose', purpose], ['file', new Blob([row]), 'a.jsonl']])), 400, 'purpose')));
+      }
+
+      it('a JSON body instead of multipart → 400', () =>
+        unchanged(async () => {
+          const res = await api.postRaw('/files', JSON.stringify({ purpose: 'evals', file: row }));
+          assertError(res, 400, 'file');
+        }));
+
+      it('a urlencoded body → 400', () =>
+        unchanged(async () => assertError(await upload('purpose=evals&file=x', { 'content-type': 'application/x-www-form-urlencoded' }), 400, 'file')));
+
+      it('no body at all → 400', () =>
+        unchanged(async () => assertError(await api.request('POST', '/files'), 400, 'file')));
+
+      it('multipart without a boundary → 400', () =>
+        unchanged(async () => assertError(await upload('garbage', { 'content-type': 'multipart/form-data' }), 400, 'file')));
+
+      // A truncated multipart body is tried against a real server process below: in-process it
+      // raises an uncaught exception inside the test runner.
+
+      const expiry: Array<[string, Array<[string, string]>, RegExp]> = [
+        ['anchor not created_at', [['expires_after[anchor]', 'last_active_at'], ['expires_after[seconds]', '3600']], /^expires_after/],
+        ['seconds below 3600', [['expires_after[anchor]', 'created_at'], ['expires_after[seconds]', '10']], /^expires_after/],
+        ['seconds above 30 days', [['expires_after[anchor]', 'created_at'], ['expires_after[seconds]', '2592001']], /^expires_after/],
+        ['seconds not a number', [['expires_after[anchor]', 'created_at'], ['expires_after[seconds]', 'soon']], /^expires_after/],
+        ['seconds missing', [['expires_after[anchor]', 'created_at']], /^expires_after/],
+        ['anchor missing', [['expires_after[seconds]', '3600']], /^expires_after/],
+      ];
+      for (const [label, fields, param] of expiry) {
+        it(`expires_after with ${label} → 400`, () =>
+          unchanged(async () => assertError(await upload(form([['purpose', 'evals'], ...fields, ['file', new Blob([row]), 'a.jsonl']])), 400, param)));
+      }
+
+      it('a file bigger than PROCTOR_MAX_BODY_MB is still accepted (files have their own limit)', async () => {
+        const content = toJsonl(answerRows(5000, () => true, 'p'.repeat(300)));
+        assert.ok(content.length > MAX_BODY_MB * 1024 * 1024);
+        const file = await uploadFile(api, content);
+        assert.equal(file.bytes, Buffer.byteLength(content));
+        await api.ok('DELETE', `/files/${file.id}`);
+      });
+
+      it('a deleted file is gone: get, content and delete again → 404', () =>
+        unchanged(async () => {
+          assertError(await api.get(`/files/${badFiles.deleted}`), 404, 'file_id');
+          assertError(await api.get(`/files/${badFiles.deleted}/content`), 404, 'file_id');
+          assertError(await api.delete(`/files/${badFiles.deleted}`), 404, 'file_id');
+        }));
+    });
+
+    // -------------------------------------------------------------------------------------------
+    describe('Azure paths', () => {
+      const azure = () => new ApiClient(server.url, '/openai/v1', { 'aoai-evals': 'preview' });
+      it('malformed JSON → 400 in the Azure error shape', () =>
+        unchanged(async () => assertError(await azure().postRaw('/evals', '{bad'), 400, null, { dialect: 'azure', code: 'invalid_json' })));
+
+      it('missing or unsupported api-version on /openai/... → 400 naming api-version', () =>
+        unchanged(async () => {
+          const dated = new ApiClient(server.url, '/openai', { 'aoai-evals': 'preview' });
+          assertError(await dated.get('/evals'), 400, 'api-version', { dialect: 'azure' });
+          assertError(await dated.get('/evals?api-version=bogus'), 400, 'api-version', { dialect: 'azure' });
+          assertError(await dated.get('/evals?api-version=2025-13'), 400, 'api-version', { dialect: 'azure' });
+        }));
+
+      it('missing aoai-evals header → 400 naming aoai-evals', () =>
+        unchanged(async () => assertError(await new ApiClient(server.url, '/openai/v1').get('/evals'), 400, 'aoai-evals', { dialect: 'azure' })));
+
+      it('unknown ids and bad fields → Azure-shaped 404 / 400', () =>
+        unchanged(async () => {
+          assertError(await azure().get(`/evals/${UNKNOWN.eval}`), 404, 'eval_id', { dialect: 'azure' });
+          assertError(await azure().get('/evals/%00'), 404, 'eval_id', { dialect: 'azure' });
+          assertError(await azure().post('/evals', { data_source_config: { type: 'custom', item_schema: {} }, testing_criteria: [{ ...answerCriterion, operation: 'zz' }] }), 400, 'testing_criteria[0].operation', { dialect: 'azure' });
+          assertError(await azure().get('/evals?limit=0'), 400, 'limit', { dialect: 'azure' });
+        }));
+    });
+
+    // -------------------------------------------------------------------------------------------
+    describe('U+0000 in strings (PostgreSQL text cannot hold it)', () => {
+      /** Either stored and echoed exactly, or a 400 naming the field — never a 5xx. */
+      function storedOrRefused(res: ApiResponse, okStatus: number, param: string, echoed: () => void): void {
+        if (res.status === 400) assertError(res, 400, param);
+        else {
+          assert.equal(res.status, okStatus, res.text.slice(0, 300));
+          echoed();
+        }
+      }
+
+      it('an eval name with U+0000', async () => {
+        const res = await api.post('/evals', { name: 'a\u0000b', data_source_config: { type: 'custom', item_schema: answerSchema }, testing_criteria: [] });
+        storedOrRefused(res, 201, 'name', () => assert.equal(res.body.name, 'a\u0000b'));
+      });
+
+      it('an eval update with a U+0000 name', async () => {
+        const ev = await createEval(api);
+        const res = await api.post(`/evals/${ev.id}`, { name: 'x\u0000' });
+        storedOrRefused(res, 200, 'name', () => assert.equal(res.body.name, 'x\u0000'));
+      });
+
+      it('a run name with U+0000', async () => {
+        const res = await api.post(`/evals/${otherEvalId}/runs`, { name: 'r\u0000', data_source: { type: 'jsonl', source: { type: 'file_content', content: [] } } });
+        storedOrRefused(res, 201, 'name', () => assert.equal(res.body.name, 'r\u0000'));
+      });
+
+      it('a files list filtered by a purpose with U+0000', () =>
+        unchanged(async () => {
+          const res = await api.get('/files?purpose=evals%00');
+          storedOrRefused(res, 200, 'purpose', () => assert.deepEqual(res.body.data, []));
+        }));
+
+      it('a testing criterion named with U+0000: refused, or its runs complete', async () => {
+        const res = await api.post('/evals', { data_source_config: { type: 'custom', item_schema: answerSchema }, testing_criteria: [{ ...answerCriterion, name: 'c\u0000' }] });
+        if (res.status === 400) {
+          assertError(res, 400, 'testing_criteria[0].name');
+          return;
+        }
+        assert.equal(res.status, 201, res.text.slice(0, 300));
+        const run = await createRun(api, res.body.id, { rows: answerRows(4, (i) => i < 3) });
+        const done = await waitForRunEnd(api, res.body.id, run.id, 10_000);
+        assert.equal(done.status, 'completed');
+        assert.deepEqual(done.result_counts, { total: 4, errored: 0, failed: 1, passed: 3 });
+      });
+
+      it('rows with U+0000 in keys and values run and echo exactly', async () => {
+        const ev = await createEval(api, { testing_criteria: [stringCheck('nul', '{{ item.answer }}', 'a\u0000', 'eq')] });
+        const rows = [{ item: { answer: 'a\u0000', 'k\u0000': 'v\u0000' } }, { item: { answer: 'b' } }];
+        const run = await createRun(api, ev.id, { rows });
+        const done = await waitForRunEnd(api, ev.id, run.id, 15_000);
+        assert.deepEqual(done.result_counts, { total: 2, errored: 0, failed: 1, passed: 1 });
+        const items = await api.ok('GET', `/evals/${ev.id}/runs/${run.id}/output_items`);
+        assert.deepEqual(items.data[0].datasource_item, rows[0]?.item);
+      });
+    });
+  });
+
+  describe(`a real \`proctor serve\` process under bad input (${name})`, () => {
+    // In-process servers share the test's process: a crash or a blocked event loop is only
+    // visible from outside.
+    let serve: Serve;
+    let api: ApiClient;
+    let dataDir: string | null = null;
+    let env: Record<string, string>;
+
+    before(async () => {
+      const options = await open();
+      if (options.kind === 'postgres') env = { PROCTOR_DATABASE_URL: options.url };
+      else {
+        dataDir = mkdtempSync(join(os.tmpdir(), 'proctor-bad-input-'));
+        env = { PROCTOR_DATA_DIR: dataDir };
+      }
+      env = { ...env, PROCTOR_MAX_BODY_MB: String(MAX_BODY_MB), PROCTOR_MAX_FILE_MB: '2' };
+      serve = await startServe(env);
+      api = new ApiClient(serve.url);
+    });
+
+    // A test that crashed the server must not take the next one down with it.
+    beforeEach(async () => {
+      if (!serve.alive()) {
+        serve = await startServe(env);
+        api = new ApiClient(serve.url);
+      }
+    });
+
+    after(async () => {
+      await killAllServes();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
+    });
+
+    async function assertAlive(what: string): Promise<void> {
+      await sleep(300);
+      assert.ok(serve.alive(), `the server process died after ${what}:\n${serve.output()}`);
+      const health = await fetch(`${serve.url}/health`, { signal: AbortSignal.timeout(5000) });
+      assert.equal(health.status, 200);
+    }
+
+    /** The answer, or the transport error as text (a dying server may answer nothing). */
+    async function attempt(fn: () => Promise<ApiResponse>): Promise<ApiResponse | string> {
+      try {
+        return await fn();
+      } catch (error) {
+        const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+        return `request failed: ${error instanceof Error ? error.message : String(error)}${cause}`;
+      }
+    }
+
+    it('a truncated multipart upload → 400, and the process lives on', async () => {
+      const body = '--xyz\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nevals\r\n--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n{"item":';
+      const res = await attempt(() => api.request('POST', '/files', { body, headers: { 'content-type': 'multipart/form-data; boundary=xyz' }, timeoutMs: 10_000 }));
+      await assertAlive('a truncated multipart body');
+      assert.ok(typeof res !== 'string', typeof res === 'string' ? res : '');
+      assertError(res, 400, 'file');
+      assert.deepEqual((await api.ok('GET', '/files')).data, []);
+    });
+
+    it('a multipart upload whose closing boundary never comes → 400, and the process lives on', async () => {
+      const body = '--xyz\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nevals\r\n--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n{"item":{"answer":"a"}}\n\r\n';
+      const res = await attempt(() => api.request('POST', '/files', { body, headers: { 'content-type': 'multipart/form-data; boundary=xyz' }, timeoutMs: 10_000 }));
+      await assertAlive('a multipart body without its closing boundary');
+      assert.ok(typeof res !== 'string', typeof res === 'string' ? res : '');
+      assertError(res, 400, 'file');
+    });
+
+    it('a client that aborts an upload midway does not take the process down', async () => {
+      const boundary = 'abortboundary';
+      const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nevals\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n`);
+      const controller = new AbortController();
+      let sent = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        async pull(c) {
+          if (sent === 0) c.enqueue(head);
+          else if (sent < 8) c.enqueue(Buffer.from('{"item":{"answer":"a"}}\n'.repeat(4000)));
+          else {
+            await sleep(300);
+            controller.abort();
+            return;
+          }
+          sent++;
+        },
+      });
+      const init: RequestInit & { duplex: 'half' } = { method: 'POST', body: stream, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, signal: controller.signal, duplex: 'half' };
+      await assert.rejects(fetch(`${serve.url}/v1/files`, init));
+      await assertAlive('an aborted upload');
+      assert.deepEqual((await api.ok('GET', '/files')).data, []);
+    });
+
+    it('an upload over PROCTOR_MAX_FILE_MB → 413 promptly, and the process lives on', async () => {
+      const form = new FormData();
+      form.append('purpose', 'evals');
+      form.append('file', new Blob([Buffer.alloc(3 * 1024 * 1024, 0x61)]), 'big.jsonl');
+      const res = await attempt(() => api.request('POST', '/files', { body: form, timeoutMs: 10_000 }));
+      await assertAlive('an oversize upload');
+      assert.ok(typeof res !== 'string', typeof res === 'string' ? res : '');
+      assertError(res, 413, 'file');
+    });
+
+    it('an item_schema pattern with catastrophic backtracking does not stall the server', async () => {
+      // A user-supplied regex runs over user-supplied rows while the run is validated. With a
+      // backtracking engine `^(a+)+$` against 27 a's and a '!' takes seconds on the event loop,
+      // during which no other request (of any project) is answered. (A pattern of its own, so no
+      // earlier compilation of it is warm.)
+      const ev = await createEval(api, {
+        data_source_config: { type: 'custom', item_schema: { type: 'object', properties: { a: { type: 'string', pattern: `^(a+)+$|^never-${Date.now()}$` } } } },
+        testing_criteria: [stringCheck('c', '{{ item.a }}', 'x')],
+      });
+      const pending = attempt(() => api.post(`/evals/${ev.id}/runs`, { data_source: { type: 'jsonl', source: { type: 'file_content', content: [{ item: { a: `${'a'.repeat(27)}!` } }] } } }));
+      await sleep(150);
+      const started = Date.now();
+      const health = await fetch(`${serve.url}/health`, { signal: AbortSignal.timeout(60_000) });
+      const took = Date.now() - started;
+      const res = await pending;
+      assert.equal(health.status, 200);
+      assert.ok(typeof res !== 'string', typeof res === 'string' ? res : '');
+      assertError(res, 400, 'data_source.source.content[0].item.a');
+      assert.ok(took < 1000, `/health waited ${took} ms behind the validation of one 28-character row`);
+    });
+  });
+}
