@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { TextSimilarityGraderConfig } from '../domain/grader-config.ts';
 import { createTextSimilarityGrader } from './text-similarity.ts';
+import { metricVectors } from '../../test/fixtures/metric-vectors.ts';
 
-interface Vector { metric: string; variant: string; candidate: string; reference: string; expected: number }
-const vectors = (JSON.parse(readFileSync(new URL('../../test/fixtures/metric-vectors.json', import.meta.url), 'utf8')) as { vectors: Vector[] }).vectors;
+const vectors = metricVectors;
 
 // The variants Proctor follows (DESIGN §6, data/README.md).
 const followed: Record<string, string> = {

@@ -1,24 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { bleu, type BleuSmoothing, fsum, sentenceBleu } from './bleu.ts';
 import { wordTokenize } from './word-tokenize.ts';
+import { metricVectors } from '../../../test/fixtures/metric-vectors.ts';
 
-interface Vector {
-  metric: string;
-  variant: string;
-  candidate: string;
-  reference: string;
-  expected: number;
-  candidate_tokens?: string[];
-  reference_tokens?: string[];
-}
 
-const vectors = (
-  JSON.parse(readFileSync(new URL('../../../test/fixtures/metric-vectors.json', import.meta.url), 'utf8')) as {
-    vectors: Vector[];
-  }
-).vectors.filter((v) => v.metric === 'bleu');
+const vectors = metricVectors.filter((v) => v.metric === 'bleu');
 
 /** Equal to 1e-9, and to 1e-9 relative as well: method0 scores are as small as 1e-231. */
 function assertClose(actual: number, expected: number, message: string): void {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
   fuzzyMatch,
@@ -14,20 +13,10 @@ import {
   wRatio,
   type FuzzOptions,
 } from './fuzzy-match.ts';
+import { metricVectors } from '../../../test/fixtures/metric-vectors.ts';
 
-interface MetricVector {
-  metric: string;
-  variant: string;
-  candidate: string;
-  reference: string;
-  expected: number;
-}
 
-const vectors = (
-  JSON.parse(readFileSync(new URL('../../../test/fixtures/metric-vectors.json', import.meta.url), 'utf8')) as {
-    vectors: MetricVector[];
-  }
-).vectors;
+const vectors = metricVectors;
 
 function close(actual: number, expected: number, tolerance: number, label: string): void {
   assert.ok(Math.abs(actual - expected) <= tolerance, `${label}: got ${actual}, expected ${expected}`);

@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { gleu, sentenceGleu } from './gleu.ts';
+import { metricVectors } from '../../../test/fixtures/metric-vectors.ts';
 
-interface Vector {
-  metric: string;
-  variant: string;
-  candidate: string;
-  reference: string;
-  expected: number;
-}
 
-const vectors = (
-  JSON.parse(readFileSync(new URL('../../../test/fixtures/metric-vectors.json', import.meta.url), 'utf8')) as {
-    vectors: Vector[];
-  }
-).vectors.filter((v) => v.metric === 'gleu');
+const vectors = metricVectors.filter((v) => v.metric === 'gleu');
 
 function assertClose(actual: number, expected: number, message: string): void {
   assert.ok(Math.abs(actual - expected) <= 1e-9, `${message}: got ${actual}, want ${expected}`);

@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { meteor, meteorScore } from './meteor.ts';
+import { metricVectors, type MetricVector } from '../../../test/fixtures/metric-vectors.ts';
 
-interface Vector {
-  metric: string;
-  variant: string;
-  candidate: string;
-  reference: string;
-  expected: number;
-}
 
-const VECTORS = (
-  JSON.parse(readFileSync(new URL('../../../test/fixtures/metric-vectors.json', import.meta.url), 'utf8')) as {
-    vectors: Vector[];
-  }
-).vectors.filter((v) => v.metric === 'meteor');
+const VECTORS = metricVectors.filter((v) => v.metric === 'meteor');
 
 /**
  * The fixture has no token lists, so the `nltk_word_tokenize` inputs are pinned here as nltk 3.8's
@@ -51,7 +40,7 @@ const NLTK_TOKENS = new Map<string, readonly string[]>([
 /** Python's `str.split()`, the fixture's `whitespace_split` tokenizer. */
 const whitespaceSplit = (text: string): string[] => text.split(/\s+/).filter((t) => t !== '');
 
-function tokensFor(vector: Vector, text: string): readonly string[] {
+function tokensFor(vector: MetricVector, text: string): readonly string[] {
   if (vector.variant === 'whitespace_split') return whitespaceSplit(text);
   const tokens = NLTK_TOKENS.get(text);
   assert.ok(tokens !== undefined, `no pinned tokens for ${JSON.stringify(text)}`);

@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { rougeL, rougeN, rougeTokenize, type RougeN } from './rouge.ts';
+import { metricVectors } from '../../../test/fixtures/metric-vectors.ts';
 
-interface MetricVector {
-  metric: string;
-  variant: string;
-  candidate: string;
-  reference: string;
-  expected: number;
-}
 
-const vectors = (
-  JSON.parse(readFileSync(new URL('../../../test/fixtures/metric-vectors.json', import.meta.url), 'utf8')) as {
-    vectors: MetricVector[];
-  }
-).vectors;
+const vectors = metricVectors;
 
 const TOLERANCE = 1e-9;
 

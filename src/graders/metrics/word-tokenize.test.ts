@@ -1,22 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { sentTokenize, treebankTokenize, wordTokenize } from './word-tokenize.ts';
+import { metricVectors } from '../../../test/fixtures/metric-vectors.ts';
 
-interface Vector {
-  metric: string;
-  variant: string;
-  candidate: string;
-  reference: string;
-  candidate_tokens?: string[];
-  reference_tokens?: string[];
-}
-
-const vectors = (
-  JSON.parse(readFileSync(new URL('../../../test/fixtures/metric-vectors.json', import.meta.url), 'utf8')) as {
-    vectors: Vector[];
-  }
-).vectors;
+const vectors = metricVectors;
 
 // Expected tokens below were produced by nltk 3.8 `word_tokenize` (Debian python3-nltk). These
 // inputs are single sentences, so `word_tokenize(text)` equals `word_tokenize(text,

@@ -199,8 +199,8 @@ async function loadInterpreter(): Promise<{ pyodide: Pyodide; fromSnapshot: bool
   if (!init.makeSnapshot) return { pyodide: await loadPyodide(options), fromSnapshot: false };
   const pyodide = await loadPyodide({ ...options, _makeSnapshot: true });
   try {
-    // Taken before any module beyond the interpreter's own is imported: each worker seeds its
-    // own random state afterwards.
+    // Taken right after boot, before the sandbox prelude: every worker hardens itself (and
+    // reseeds `random`) after restoring it.
     const image = pyodide.makeMemorySnapshot();
     const shared = new SharedArrayBuffer(image.byteLength);
     new Uint8Array(shared).set(image);
@@ -220,8 +220,9 @@ async function boot(): Promise<Entry> {
   pyodide.setStdin({ error: true });
   pyodide.setInterruptBuffer(interrupt);
   // Emscripten sets up its random source lazily, with a `require('node:crypto')`: do it now,
-  // before module loading is shut.
-  pyodide.runPython('import os, random; os.urandom(16); random.random()');
+  // before module loading is shut. And a restored snapshot carries the snapshot maker's `random`
+  // state: reseed it from the OS source (the str hash seed stays per process).
+  pyodide.runPython('import os, random; os.urandom(16); random.seed()');
 
   const api = pyodide as unknown as Bag;
   const module = api['_module'] as Bag & { HEAPU8: Uint8Array };
