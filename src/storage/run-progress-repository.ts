@@ -93,14 +93,7 @@ export class RunProgressRepository {
         .returning(['batches_done'])
         .executeTakeFirst();
       if (!run || run.batches_done < batchCount) return { completedRun: false };
-      const done = await trx
-        .updateTable('runs')
-        .set({ status: 'completed', finished_at: now })
-        .where('id', '=', runId)
-        .where('status', '=', 'in_progress')
-        .returning('id')
-        .executeTakeFirst();
-      return { completedRun: done !== undefined };
+      return { completedRun: await markCompleted(trx, runId, now) };
     });
   }
 
@@ -200,14 +193,7 @@ export class RunProgressRepository {
         .returning(['batches_done', 'batch_count'])
         .executeTakeFirstOrThrow();
       if (run.batch_count === null || run.batches_done < run.batch_count) return { completedRun: false };
-      const done = await trx
-        .updateTable('runs')
-        .set({ status: 'completed', finished_at: now })
-        .where('id', '=', runId)
-        .where('status', '=', 'in_progress')
-        .returning('id')
-        .executeTakeFirst();
-      return { completedRun: done !== undefined };
+      return { completedRun: await markCompleted(trx, runId, now) };
     });
   }
 
@@ -224,6 +210,18 @@ export class RunProgressRepository {
   async dropRows(runId: string): Promise<void> {
     await this.#db.deleteFrom('run_rows').where('run_id', '=', runId).execute();
   }
+}
+
+/** in_progress → completed; false when the run was canceled or failed meanwhile. */
+async function markCompleted(trx: Kysely<Tables>, runId: string, now: number): Promise<boolean> {
+  const done = await trx
+    .updateTable('runs')
+    .set({ status: 'completed', finished_at: now })
+    .where('id', '=', runId)
+    .where('status', '=', 'in_progress')
+    .returning('id')
+    .executeTakeFirst();
+  return done !== undefined;
 }
 
 function sumUsage(all: readonly ModelUsage[]): ModelUsage[] {
