@@ -11,18 +11,20 @@ import type { BenchContext, Benchmark, BenchmarkReport, BenchSettings } from './
 import { cleanupAll, installSignalHandlers } from './cleanup.ts';
 import { renderProfileSummary, summarizeProfile, type ProfileSummary } from './cpu-profile-summary.ts';
 import { jsonlRunBenchmark } from './jsonl-run-bench.ts';
+import { metricThroughputBenchmark } from './metric-throughput-bench.ts';
 import { startProctorProcess } from './proctor-process.ts';
+import { pythonGraderBenchmark } from './python-grader-bench.ts';
 import { renderTransposed } from './stats.ts';
 
 /** Every benchmark, in the order they run. Add new ones here (model-backed runs, grader throughput…). */
-const BENCHMARKS: readonly Benchmark[] = [jsonlRunBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [jsonlRunBenchmark, metricThroughputBenchmark, pythonGraderBenchmark];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const USAGE = `usage: npm run bench [-- <name>…]
 
 benchmarks:
-${BENCHMARKS.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n')}
+${BENCHMARKS.map((b) => `  ${b.name.padEnd(14)} ${b.description}`).join('\n')}
 
 environment:
   PROCTOR_BENCH_ROWS           rows of the data set (default 100000)
@@ -33,6 +35,16 @@ environment:
   PROCTOR_BENCH_PAGE_SAMPLES   timed requests per latency figure (default 20)
   PROCTOR_BENCH_TIMEOUT_S      give up on a run after this many seconds (default 3600)
   PROCTOR_WORKER_CONCURRENCY, PROCTOR_BATCH_SIZE, …  passed through to the server
+
+  metrics (text_similarity, in-process; pairs = PROCTOR_BENCH_ROWS):
+  PROCTOR_BENCH_METRIC_REPEATS     timed passes per metric and path, median reported (default 5)
+  PROCTOR_BENCH_NLTK_PAIRS         pairs nltk scores for BLEU and GLEU (default 20000)
+  PROCTOR_BENCH_NLTK_METEOR_PAIRS  pairs nltk scores for METEOR (default 5000)
+  PROCTOR_BENCH_PYTHON             python with nltk (default: python3, else /usr/bin/python3)
+
+  python-grader (in-process sandbox pool):
+  PROCTOR_BENCH_PYTHON_CALLS       timed calls per concurrency (default min(20000, rows))
+  PROCTOR_BENCH_PYTHON_IN_FLIGHT   concurrencies to measure (default 64,2,1)
 `;
 
 function intEnv(name: string, fallback: number, min: number): number {
