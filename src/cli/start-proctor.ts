@@ -6,6 +6,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { GraderContext } from '../graders/grader-registry.ts';
 import { PythonSandboxPool } from '../graders/python/python-sandbox-pool.ts';
+import { ModelClients } from '../providers/model-client.ts';
 import { JobQueue } from '../queue/job-queue.ts';
 import { RunExecutor } from '../runner/run-executor.ts';
 import { EvalService } from '../services/eval-service.ts';
@@ -78,6 +79,8 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
         files,
         batchSize: config.batchSize,
         graders,
+        // One set of clients per process: every run shares each model's concurrency and rate limits.
+        sampling: new ModelClients({ configFile: config.configFile, secrets: config.secrets, logger }),
         enqueueBatches: (runId, batches) => queue.enqueueBatches(runId, batches),
         logger,
       });

@@ -34,7 +34,7 @@ export const textSimilarityGraderSchema = z.object({
 export const pythonGraderSchema = z.object({
   type: z.literal('python'),
   name,
-  source: z.string().max(262_144, 'python source is at most 256 kB'),
+  source: z.string().refine((src) => Buffer.byteLength(src, 'utf8') <= 262_144, { message: 'python source is at most 256 kB (UTF-8)' }),
   image_tag: z.string().optional(),
   pass_threshold: z.number().optional(),
 });

@@ -23,9 +23,11 @@ export function createMultiGrader(config: MultiGraderConfig, build: (sub: Grader
       for (const { key, outcome } of outcomes) {
         subRewards[key] = outcome.score;
         invalidVariable ||= outcome.invalid_variable;
-        if (outcome.error !== null) {
-          return { score: 0, passed: false, sample: null, error: { code: outcome.error.code, message: `sub-grader '${key}': ${outcome.error.message}` }, invalid_variable: invalidVariable, sub_rewards: subRewards };
-        }
+      }
+      const failed = outcomes.find(({ outcome }) => outcome.error !== null);
+      if (failed?.outcome.error) {
+        const error = { code: failed.outcome.error.code, message: `sub-grader '${failed.key}': ${failed.outcome.error.message}` };
+        return { score: 0, passed: false, sample: null, error, invalid_variable: invalidVariable, sub_rewards: subRewards };
       }
       const result = evaluateFormula(parsed.ast, subRewards);
       if (!result.ok) {

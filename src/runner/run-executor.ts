@@ -1,6 +1,7 @@
 import type { TestingCriterion } from '../domain/grader-config.ts';
+import { setMaxListeners } from 'node:events';
 import { newOutputItemId, nowSeconds } from '../domain/ids.ts';
-import type { JsonlDataSource } from '../domain/run-data-source.ts';
+import type { JsonlDataSource, RunDataSource, SamplingDataSource } from '../domain/run-data-source.ts';
 import { createGrader, type GraderContext } from '../graders/grader-registry.ts';
 import type { Logger } from '../logger.ts';
 import type { BatchJob, PlanJob } from '../queue/job-queue.ts';
@@ -9,9 +10,12 @@ import type { EvalRepository } from '../storage/eval-repository.ts';
 import type { FileRepository } from '../storage/file-repository.ts';
 import type { GradedItem, RowToStore, RunProgressRepository } from '../storage/run-progress-repository.ts';
 import type { RunRepository } from '../storage/run-repository.ts';
+import { compileMessages, type RenderMessages } from '../templates/render-messages.ts';
 import { gradeRow, type CriterionGrader } from './grade-row.ts';
 import { jsonlSample } from './jsonl-sample.ts';
 import { RunStatusWatch } from './run-status-watch.ts';
+import { sampleModel } from './sample-model.ts';
+import type { SamplingClient } from './sampling-client.ts';
 
 export interface RunExecutorDeps {
   evals: EvalRepository;
@@ -20,6 +24,7 @@ export interface RunExecutorDeps {
   files: FileRepository;
   batchSize: number;
   graders: GraderContext;
+  sampling: SamplingClient;
   enqueueBatches(runId: string, batchIndexes: readonly number[]): Promise<void>;
   logger: Logger;
 }
@@ -35,6 +40,7 @@ const ROW_INSERT_CHUNK = 500;
 export class RunExecutor {
   readonly #d: RunExecutorDeps;
   readonly #watch: RunStatusWatch;
+  readonly #plans = new Map<string, SamplingPlan | null>();
 
   constructor(deps: RunExecutorDeps) {
     this.#d = deps;
@@ -93,7 +99,23 @@ export class RunExecutor {
     await this.#d.progress.fail(runId, { code: 'internal_error', message: message.slice(0, 2000) }, nowSeconds());
   }
 
-  async batch({ run_id, batch_index }: BatchJob, signal: AbortSignal): Promise<void> {
+  /** What a batch needs of its run's data source, read once per run per process (it may be large). */
+  async #samplingOf(runId: string): Promise<SamplingPlan | null> {
+    const hit = this.#plans.get(runId);
+    if (hit !== undefined) return hit;
+    const run = await this.#d.runs.getById(runId);
+    const ds = run?.data_source as RunDataSource | undefined;
+    let plan: SamplingPlan | null = null;
+    if (ds && ds.type !== 'jsonl') {
+      const render = ds.input_messages ? compileMessages(ds.input_messages) : null;
+      plan = { ds, model: ds.model ?? '', render };
+    }
+    this.#plans.set(runId, plan);
+    if (this.#plans.size > 256) this.#plans.delete(this.#plans.keys().next().value as string);
+    return plan;
+  }
+
+  async batch({ run_id, batch_index }: BatchJob, jobSignal: AbortSignal): Promise<void> {
     if (!(await this.#watch.isLive(run_id))) return;
     const [run, batch] = await Promise.all([this.#d.runs.header(run_id), this.#d.progress.batch(run_id, batch_index)]);
     if (!run || !batch || batch.done) return;
@@ -101,37 +123,85 @@ export class RunExecutor {
     if (!evalRecord) return;
     const criteria = evalRecord.testing_criteria as TestingCriterion[];
     const graders: CriterionGrader[] = criteria.map((criterion) => ({ criterion, grader: createGrader(criterion, this.#d.graders) }));
-
+    const sampling = await this.#samplingOf(run_id);
     const rows = await this.#d.progress.rows(run_id, batch.first_row, batch.row_count);
-    const items: GradedItem[] = [];
-    let finished = true;
-    for (const row of rows) {
-      if (signal.aborted || !(await this.#watch.isLive(run_id))) {
-        finished = false; // canceled: keep what is graded, leave the batch open
-        break;
-      }
-      const grade = await gradeRow(graders, row.item, row.sample, signal);
-      const sample = jsonlSample(row.sample);
-      if (grade.error !== null) sample.error = grade.error;
-      items.push({
-        id: newOutputItemId(),
-        datasource_item_id: row.row_index,
-        status: grade.status,
-        errored: grade.error !== null,
-        datasource_item: row.item,
-        results: grade.results,
-        sample,
-        usage: [],
+
+    // Cancel reaches in-flight calls: a watcher aborts this batch's signal when the run stops.
+    const abort = new AbortController();
+    // Every in-flight row (and each of its graders) listens on this one signal.
+    setMaxListeners(ROW_CONCURRENCY * (criteria.length + 1) + 8, abort.signal);
+    const onJobAbort = () => abort.abort();
+    jobSignal.addEventListener('abort', onJobAbort, { once: true });
+    const watcher = setInterval(() => {
+      this.#watch.isLive(run_id).then(
+        (live) => { if (!live) abort.abort(); },
+        () => undefined,
+      );
+    }, 250);
+    const items: Array<GradedItem | undefined> = new Array(rows.length);
+    try {
+      await forEachConcurrently(rows, ROW_CONCURRENCY, async (row, i) => {
+        if (abort.signal.aborted) return;
+        const item = await this.#gradeOne(row, graders, sampling, abort.signal);
+        // A row whose model call was cut short by cancel is not an answer: leave it ungraded.
+        if (!abort.signal.aborted || item.usage.length > 0 || sampling === null) items[i] = item;
       });
+    } finally {
+      clearInterval(watcher);
+      jobSignal.removeEventListener('abort', onJobAbort);
     }
+    const done = items.filter((it): it is GradedItem => it !== undefined);
+    const finished = done.length === rows.length;
     if (rows.length !== batch.row_count && finished) {
       // Staged rows missing: they were dropped by a completed run's cleanup, nothing left to do.
       this.#d.logger.warn('batch rows missing', { run_id, batch_index, expected: batch.row_count, found: rows.length });
     }
-    const { completedRun } = await this.#d.progress.commit(run_id, batch_index, { evalId: run.eval_id, items, criterionIds: criteria.map((c) => c.id) }, finished, nowSeconds());
+    const { completedRun } = await this.#d.progress.commit(run_id, batch_index, { evalId: run.eval_id, items: done, criterionIds: criteria.map((c) => c.id) }, finished, nowSeconds());
     if (completedRun) {
       await this.#d.progress.dropRows(run_id);
       this.#d.logger.info('run completed', { run_id });
     }
   }
+
+  /** One row: sample the model when the source asks for it, then every criterion. */
+  async #gradeOne(row: RowToStore, graders: readonly CriterionGrader[], sampling: SamplingPlan | null, signal: AbortSignal): Promise<GradedItem> {
+    const base = { id: newOutputItemId(), datasource_item_id: row.row_index, datasource_item: row.item };
+    if (sampling === null) {
+      const grade = await gradeRow(graders, row.item, row.sample, signal);
+      const sample = jsonlSample(row.sample);
+      if (grade.error !== null) sample.error = grade.error;
+      return { ...base, status: grade.status, errored: grade.error !== null, results: grade.results, sample, usage: [] };
+    }
+    const rendered = sampling.render ? sampling.render(row.item) : { ok: true as const, messages: [], missing: [] };
+    if (!rendered.ok) {
+      const error = { code: 'invalid_input_messages', message: rendered.message };
+      const sample = { ...jsonlSample(null), model: sampling.model, error };
+      return { ...base, status: 'fail', errored: true, results: [], sample, usage: [] };
+    }
+    const sampled = await sampleModel(this.#d.sampling, sampling.ds, sampling.model, rendered.messages, signal);
+    if (sampled.failed) return { ...base, status: 'fail', errored: true, results: [], sample: sampled.sample, usage: sampled.usage };
+    const grade = await gradeRow(graders, row.item, sampled.graderSample, signal);
+    if (grade.error !== null) sampled.sample.error = grade.error;
+    return { ...base, status: grade.status, errored: grade.error !== null, results: grade.results, sample: sampled.sample, usage: sampled.usage };
+  }
+}
+
+interface SamplingPlan {
+  ds: SamplingDataSource;
+  model: string;
+  render: RenderMessages | null;
+}
+
+/** Rows of a batch in flight at once; provider limits (max_concurrency, rpm, tpm) apply beneath. */
+const ROW_CONCURRENCY = 64;
+
+async function forEachConcurrently<T>(list: readonly T[], limit: number, fn: (value: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, list.length) }, async () => {
+    while (next < list.length) {
+      const i = next++;
+      await fn(list[i] as T, i);
+    }
+  });
+  await Promise.all(lanes);
 }

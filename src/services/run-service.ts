@@ -32,9 +32,16 @@ export class RunService {
   async create(project: string, evalId: string, req: CreateRunRequest): Promise<EvalRunObject> {
     const evalRecord = await this.#d.evals.record(project, evalId);
     const source = req.data_source;
-    if (source.type !== 'jsonl') {
-      throw badRequest(`Data source type '${source.type}' needs a model provider, which this Proctor build does not run yet; use 'jsonl' with pre-generated samples.`, 'data_source.type', 'unsupported_data_source');
+    if (source.source.type !== 'file_content' && source.source.type !== 'file_id') {
+      throw badRequest(`Source type '${source.source.type}' reads logged traffic, which this Proctor build does not record yet; use 'file_content' or 'file_id'.`, 'data_source.source.type', 'unsupported_data_source');
     }
+    if (source.type !== 'jsonl' && (source.model === undefined || source.model === '')) {
+      throw badRequest(`Missing required parameter: 'data_source.model' (a '${source.type}' run samples this model for every row).`, 'data_source.model', 'missing_required_parameter');
+    }
+    if (source.type !== 'jsonl' && source.input_messages === undefined) {
+      throw badRequest(`Missing required parameter: 'data_source.input_messages' (what to send the model for each row).`, 'data_source.input_messages', 'missing_required_parameter');
+    }
+    const rowSource = source.source;
     const criteria = evalRecord.testing_criteria as TestingCriterion[];
     criteria.forEach((criterion, i) => {
       const problem = unsupportedGraderType(criterion);
@@ -46,13 +53,15 @@ export class RunService {
     }
 
     // Every row is checked before the run exists: a bad row is the caller's 400, not a failed run.
-    const validate = compileRowValidator(config.schema);
+    // Rows of a sampling run carry no sample (the model makes it), so only `item` is checked then.
+    const properties = (config.schema['properties'] ?? {}) as Record<string, unknown>;
+    const validate = compileRowValidator(source.type === 'jsonl' ? config.schema : { type: 'object', properties: { item: properties['item'] ?? {} }, required: ['item'] });
     let rows = 0;
     try {
-      for await (const { row, where } of sourceRows(source.source, this.#d.files, project)) {
+      for await (const { row, where } of sourceRows(rowSource, this.#d.files, project)) {
         const problem = validate(row);
         if (problem) {
-          const param = source.source.type === 'file_content' ? `${where}${problem.path}` : 'data_source.source.id';
+          const param = rowSource.type === 'file_content' ? `${where}${problem.path}` : 'data_source.source.id';
           const field = problem.path.replace(/^\./, '') || 'row';
           throw badRequest(`Row ${rows} (${where}) does not match the eval's schema: '${field}' ${problem.message}.`, param, 'invalid_data_source');
         }
@@ -68,7 +77,7 @@ export class RunService {
       project,
       eval_id: evalId,
       name: req.name ?? `run-${rows}-rows`,
-      model: '',
+      model: source.type === 'jsonl' ? '' : (source.model ?? ''),
       data_source: source,
       metadata: req.metadata ?? null,
       created_at: nowSeconds(),

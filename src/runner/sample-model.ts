@@ -1,0 +1,141 @@
+import type { ChatCompletion, ChatCompletionContentPart, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { Response, ResponseCreateParamsNonStreaming, ResponseInputContent, ResponseInputItem } from 'openai/resources/responses/responses';
+import type { SamplingDataSource } from '../domain/run-data-source.ts';
+import type { ModelUsage, OutputSample, SampleUsage } from '../domain/wire-objects.ts';
+import { messageText, type RenderedMessage } from '../templates/render-messages.ts';
+import type { SamplingClient } from './sampling-client.ts';
+
+export interface ModelSample {
+  /** The output item's `sample`, in the spec's full shape. */
+  sample: OutputSample;
+  /** What graders see under `sample.`: the same plus output_text, output_json, output_tools, choices. */
+  graderSample: Record<string, unknown>;
+  usage: ModelUsage[];
+  failed: boolean;
+}
+
+const ZERO: SampleUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cached_tokens: 0 };
+
+/** Sampling values as the output item reports them: what was sent, else the API's defaults. */
+function reported(ds: SamplingDataSource) {
+  const p = ds.sampling_params ?? {};
+  return {
+    temperature: p.temperature ?? 1,
+    top_p: p.top_p ?? 1,
+    seed: p.seed ?? 42,
+    max_completion_tokens: p.max_completion_tokens ?? p.max_completions_tokens ?? 0,
+  };
+}
+
+function toChatMessage(m: RenderedMessage): ChatCompletionMessageParam {
+  const simple = m.parts.every((p) => p.type === 'text');
+  if (simple || m.role === 'assistant' || m.role === 'system' || m.role === 'developer') {
+    return { role: m.role as 'user', content: messageText(m) };
+  }
+  const parts: ChatCompletionContentPart[] = m.parts.map((p) => {
+    if (p.type === 'text') return { type: 'text', text: p.text };
+    if (p.type === 'image') return { type: 'image_url', image_url: { url: p.url, ...(p.detail !== undefined ? { detail: p.detail as 'auto' } : {}) } };
+    return { type: 'input_audio', input_audio: { data: p.data, format: p.format as 'wav' } };
+  });
+  return { role: 'user', content: parts };
+}
+
+function toResponsesInput(m: RenderedMessage): ResponseInputItem {
+  if (m.parts.every((p) => p.type === 'text')) return { role: m.role as 'user', content: messageText(m) };
+  const content: ResponseInputContent[] = [];
+  for (const p of m.parts) {
+    if (p.type === 'text') content.push({ type: 'input_text', text: p.text });
+    else if (p.type === 'image') content.push({ type: 'input_image', image_url: p.url, detail: (p.detail ?? 'auto') as 'auto' });
+  }
+  return { role: m.role as 'user', content };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+function failedSample(ds: SamplingDataSource, messages: RenderedMessage[], model: string, error: { code: string; message: string }): ModelSample {
+  const sample: OutputSample = {
+    input: messages.map((m) => ({ role: m.role, content: messageText(m) })),
+    output: [],
+    finish_reason: '',
+    model,
+    usage: { ...ZERO },
+    error,
+    ...reported(ds),
+  };
+  return { sample, graderSample: { ...sample, output_text: '', output_json: null, output_tools: [], choices: [] }, usage: [], failed: true };
+}
+
+const usageOf = (model: string, u: SampleUsage): ModelUsage[] => [{ model_name: model, invocation_count: 1, ...u }];
+
+/** Samples one row's messages with the run's model, as a Chat Completions or Responses call. */
+export async function sampleModel(client: SamplingClient, ds: SamplingDataSource, model: string, messages: RenderedMessage[], signal: AbortSignal): Promise<ModelSample> {
+  const p = ds.sampling_params ?? {};
+  const maxTokens = p.max_completion_tokens ?? p.max_completions_tokens ?? undefined;
+  const base = reported(ds);
+  const input = messages.map((m) => ({ role: m.role, content: messageText(m) }));
+
+  if (ds.type === 'completions') {
+    const params: Omit<ChatCompletionCreateParamsNonStreaming, 'model'> = {
+      messages: messages.map(toChatMessage),
+      ...(p.temperature != null ? { temperature: p.temperature } : {}),
+      ...(p.top_p != null ? { top_p: p.top_p } : {}),
+      ...(p.seed != null ? { seed: p.seed } : {}),
+      ...(maxTokens != null ? { max_completion_tokens: maxTokens } : {}),
+      ...(p.reasoning_effort != null ? { reasoning_effort: p.reasoning_effort as 'low' } : {}),
+      ...(ds.sampling_params?.response_format ? { response_format: ds.sampling_params.response_format as ChatCompletionCreateParamsNonStreaming['response_format'] & object } : {}),
+      ...(ds.sampling_params?.tools ? { tools: ds.sampling_params.tools as unknown as NonNullable<ChatCompletionCreateParamsNonStreaming['tools']> } : {}),
+    };
+    const result = await client.chat(model, params, signal);
+    if (!result.ok) return failedSample(ds, messages, model, result.error);
+    const completion: ChatCompletion = result.value;
+    const choice = completion.choices[0];
+    const text = choice?.message.content ?? '';
+    const sample: OutputSample = {
+      input,
+      output: [{ role: 'assistant', content: text }],
+      finish_reason: choice?.finish_reason ?? '',
+      model: result.model,
+      usage: result.usage,
+      error: null,
+      ...base,
+    };
+    const graderSample = {
+      ...sample,
+      output_text: text,
+      output_json: parseJson(text),
+      output_tools: choice?.message.tool_calls ?? [],
+      choices: completion.choices,
+    };
+    return { sample, graderSample, usage: usageOf(model, result.usage), failed: false };
+  }
+
+  const rp = ds.sampling_params ?? {};
+  const params: Omit<ResponseCreateParamsNonStreaming, 'model'> = {
+    input: messages.map(toResponsesInput),
+    ...(rp.temperature != null ? { temperature: rp.temperature } : {}),
+    ...(rp.top_p != null ? { top_p: rp.top_p } : {}),
+    ...(maxTokens != null ? { max_output_tokens: maxTokens } : {}),
+    ...(rp.reasoning_effort != null ? { reasoning: { effort: rp.reasoning_effort as 'low' } } : {}),
+    ...('tools' in rp && rp.tools ? { tools: rp.tools as unknown as NonNullable<ResponseCreateParamsNonStreaming['tools']> } : {}),
+    ...('text' in rp && rp.text ? { text: rp.text as unknown as NonNullable<ResponseCreateParamsNonStreaming['text']> } : {}),
+  };
+  const result = await client.responses(model, params, signal);
+  if (!result.ok) return failedSample(ds, messages, model, result.error);
+  const response: Response = result.value;
+  let text = '';
+  const tools: unknown[] = [];
+  for (const item of response.output ?? []) {
+    if (item.type === 'message') for (const c of item.content) if (c.type === 'output_text') text += c.text;
+    if (item.type === 'function_call') tools.push(item);
+  }
+  const finish = response.status === 'completed' ? 'stop' : (response.incomplete_details?.reason ?? response.status ?? '');
+  const sample: OutputSample = { input, output: [{ role: 'assistant', content: text }], finish_reason: finish, model: result.model, usage: result.usage, error: null, ...base };
+  const graderSample = { ...sample, output_text: text, output_json: parseJson(text), output_tools: tools, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finish }] };
+  return { sample, graderSample, usage: usageOf(model, result.usage), failed: false };
+}
