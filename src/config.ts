@@ -172,7 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const configFile = readConfigFile(e.PROCTOR_CONFIG, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const secretNames = new Set(['OPENAI_API_KEY', 'OPENAI_BASE_URL']);
+  const secretNames = new Set(['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'AZURE_OPENAI_API_KEY']);
   for (const provider of Object.values(configFile.providers)) if (provider.api_key_env) secretNames.add(provider.api_key_env);
   const secrets: Record<string, string> = {};
   for (const name of secretNames) {

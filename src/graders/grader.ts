@@ -1,3 +1,5 @@
+import type { ModelUsage } from '../domain/wire-objects.ts';
+
 /**
  * The contract every grader implements. Expected outcomes — a failing row, a judge that could not
  * answer, a template variable missing from a row — are data in `GradeOutcome`; a thrown error is a bug.
@@ -21,6 +23,8 @@ export interface GradeOutcome {
   invalid_variable: boolean;
   /** A multi grader's sub-grader scores, by their keys in `graders`. */
   sub_rewards?: Record<string, number>;
+  /** Model calls the grader made (judges, embeddings): they count in the run's per_model_usage. */
+  usage?: ModelUsage[];
 }
 
 export interface Grader {

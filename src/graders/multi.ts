@@ -24,16 +24,17 @@ export function createMultiGrader(config: MultiGraderConfig, build: (sub: Grader
         subRewards[key] = outcome.score;
         invalidVariable ||= outcome.invalid_variable;
       }
+      const usage = outcomes.flatMap(({ outcome }) => outcome.usage ?? []);
       const failed = outcomes.find(({ outcome }) => outcome.error !== null);
       if (failed?.outcome.error) {
         const error = { code: failed.outcome.error.code, message: `sub-grader '${failed.key}': ${failed.outcome.error.message}` };
-        return { score: 0, passed: false, sample: null, error, invalid_variable: invalidVariable, sub_rewards: subRewards };
+        return { score: 0, passed: false, sample: null, error, invalid_variable: invalidVariable, sub_rewards: subRewards, usage };
       }
       const result = evaluateFormula(parsed.ast, subRewards);
       if (!result.ok) {
-        return { score: 0, passed: false, sample: null, error: { code: 'formula_error', message: result.message }, invalid_variable: invalidVariable, sub_rewards: subRewards };
+        return { score: 0, passed: false, sample: null, error: { code: 'formula_error', message: result.message }, invalid_variable: invalidVariable, sub_rewards: subRewards, usage };
       }
-      return { score: result.value, passed: result.value >= threshold, sample: null, error: null, invalid_variable: invalidVariable, sub_rewards: subRewards };
+      return { score: result.value, passed: result.value >= threshold, sample: null, error: null, invalid_variable: invalidVariable, sub_rewards: subRewards, usage };
     },
   };
 }

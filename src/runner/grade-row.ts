@@ -1,5 +1,5 @@
 import type { TestingCriterion } from '../domain/grader-config.ts';
-import type { ApiErrorObject, GraderResult } from '../domain/wire-objects.ts';
+import type { ApiErrorObject, GraderResult, ModelUsage } from '../domain/wire-objects.ts';
 import type { Grader } from '../graders/grader.ts';
 
 export interface CriterionGrader {
@@ -9,6 +9,8 @@ export interface CriterionGrader {
 
 export interface RowGrade {
   results: GraderResult[];
+  /** Model calls the graders made for this row. */
+  usage: ModelUsage[];
   status: 'pass' | 'fail';
   /** The first grader error, if any: the row counts in `errored` (DESIGN §6, item status). */
   error: ApiErrorObject | null;
@@ -20,6 +22,7 @@ export interface RowGrade {
  */
 export async function gradeRow(graders: readonly CriterionGrader[], item: Record<string, unknown>, sample: Record<string, unknown> | null, signal: AbortSignal): Promise<RowGrade> {
   const results: GraderResult[] = [];
+  const usage: ModelUsage[] = [];
   let error: ApiErrorObject | null = null;
   for (const { criterion, grader } of graders) {
     let outcome;
@@ -34,6 +37,7 @@ export async function gradeRow(graders: readonly CriterionGrader[], item: Record
         invalid_variable: false,
       };
     }
+    if (outcome.usage) usage.push(...outcome.usage);
     const result: GraderResult = { name: criterion.id, type: criterion.type, score: outcome.score, passed: outcome.error === null && outcome.passed, sample: outcome.sample };
     if (outcome.invalid_variable) result['invalid_variable_error'] = true;
     if (outcome.error !== null) {
@@ -43,5 +47,5 @@ export async function gradeRow(graders: readonly CriterionGrader[], item: Record
     results.push(result);
   }
   const status = error === null && results.every((r) => r.passed) ? 'pass' : 'fail';
-  return { results, status, error };
+  return { results, usage, status, error };
 }

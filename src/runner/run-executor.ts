@@ -170,7 +170,7 @@ export class RunExecutor {
       const grade = await gradeRow(graders, row.item, row.sample, signal);
       const sample = jsonlSample(row.sample);
       if (grade.error !== null) sample.error = grade.error;
-      return { ...base, status: grade.status, errored: grade.error !== null, results: grade.results, sample, usage: [] };
+      return { ...base, status: grade.status, errored: grade.error !== null, results: grade.results, sample, usage: grade.usage };
     }
     const rendered = sampling.render ? sampling.render(row.item) : { ok: true as const, messages: [], missing: [] };
     if (!rendered.ok) {
@@ -182,7 +182,7 @@ export class RunExecutor {
     if (sampled.failed) return { ...base, status: 'fail', errored: true, results: [], sample: sampled.sample, usage: sampled.usage };
     const grade = await gradeRow(graders, row.item, sampled.graderSample, signal);
     if (grade.error !== null) sampled.sample.error = grade.error;
-    return { ...base, status: grade.status, errored: grade.error !== null, results: grade.results, sample: sampled.sample, usage: sampled.usage };
+    return { ...base, status: grade.status, errored: grade.error !== null, results: grade.results, sample: sampled.sample, usage: [...sampled.usage, ...grade.usage] };
   }
 }
 
