@@ -39,6 +39,7 @@ export const configFileSchema = z
     providers: z.record(z.string(), providerSchema).default({}),
     models: z.record(z.string(), modelSchema).default({}),
     default_provider: z.string().optional(),
+    embedding_model: z.string().min(1).optional(),
   })
   .superRefine((file, ctx) => {
     for (const [name, model] of Object.entries(file.models)) {
@@ -73,6 +74,7 @@ const envSchema = z.object({
   PROCTOR_MAX_FILE_MB: intText(1, 1_048_576).default(2048),
   PROCTOR_WORKER_CONCURRENCY: intText(1, 256).default(2),
   PROCTOR_BATCH_SIZE: intText(1, 100_000).default(500),
+  PROCTOR_MODEL_TIMEOUT_MS: intText(100, 3_600_000).default(120_000),
   PROCTOR_PYTHON_WORKERS: intText(1, 64).default(2),
   PROCTOR_PYTHON_TIMEOUT_MS: intText(100, 600_000).default(10_000),
   PROCTOR_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -97,6 +99,8 @@ export interface Config {
   readonly workerConcurrency: number;
   readonly batchSize: number;
   /** Python grader sandbox: worker threads and the per-call time limit. */
+  /** Per attempt of an upstream model call. */
+  readonly modelTimeoutMs: number;
   readonly pythonWorkers: number;
   readonly pythonTimeoutMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -192,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxFileBytes: e.PROCTOR_MAX_FILE_MB * 1024 * 1024,
     workerConcurrency: e.PROCTOR_WORKER_CONCURRENCY,
     batchSize: e.PROCTOR_BATCH_SIZE,
+    modelTimeoutMs: e.PROCTOR_MODEL_TIMEOUT_MS,
     pythonWorkers: e.PROCTOR_PYTHON_WORKERS,
     pythonTimeoutMs: e.PROCTOR_PYTHON_TIMEOUT_MS,
     logLevel: e.PROCTOR_LOG_LEVEL,

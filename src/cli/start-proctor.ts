@@ -48,6 +48,8 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
   const queue = new JobQueue(database, logger);
   // One sandbox pool per process, shared by runs and the graders API; its workers start on first use.
   let pythonPool: PythonSandboxPool | null = null;
+  // One set of model clients per process: every run shares each model's concurrency and rate limits.
+  const modelClients = new ModelClients({ configFile: config.configFile, secrets: config.secrets, logger, timeoutMs: config.modelTimeoutMs });
   const graders: GraderContext = {
     python: () => (pythonPool ??= new PythonSandboxPool({ size: config.pythonWorkers, timeoutMs: config.pythonTimeoutMs, logger })),
   };
@@ -79,8 +81,7 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
         files,
         batchSize: config.batchSize,
         graders,
-        // One set of clients per process: every run shares each model's concurrency and rate limits.
-        sampling: new ModelClients({ configFile: config.configFile, secrets: config.secrets, logger }),
+        sampling: modelClients,
         enqueueBatches: (runId, batches) => queue.enqueueBatches(runId, batches),
         logger,
       });

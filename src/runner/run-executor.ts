@@ -14,7 +14,7 @@ import { compileMessages, type RenderMessages } from '../templates/render-messag
 import { gradeRow, type CriterionGrader } from './grade-row.ts';
 import { jsonlSample } from './jsonl-sample.ts';
 import { RunStatusWatch } from './run-status-watch.ts';
-import { sampleModel } from './sample-model.ts';
+import { reported, sampleModel } from './sample-model.ts';
 import type { SamplingClient } from './sampling-client.ts';
 
 export interface RunExecutorDeps {
@@ -175,7 +175,7 @@ export class RunExecutor {
     const rendered = sampling.render ? sampling.render(row.item) : { ok: true as const, messages: [], missing: [] };
     if (!rendered.ok) {
       const error = { code: 'invalid_input_messages', message: rendered.message };
-      const sample = { ...jsonlSample(null), model: sampling.model, error };
+      const sample = { ...jsonlSample(null), ...reported(sampling.ds), model: sampling.model, error };
       return { ...base, status: 'fail', errored: true, results: [], sample, usage: [] };
     }
     const sampled = await sampleModel(this.#d.sampling, sampling.ds, sampling.model, rendered.messages, signal);

@@ -17,7 +17,7 @@ export interface ModelSample {
 const ZERO: SampleUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cached_tokens: 0 };
 
 /** Sampling values as the output item reports them: what was sent, else the API's defaults. */
-function reported(ds: SamplingDataSource) {
+export function reported(ds: SamplingDataSource) {
   const p = ds.sampling_params ?? {};
   return {
     temperature: p.temperature ?? 1,

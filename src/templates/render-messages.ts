@@ -13,7 +13,8 @@ export type RenderedPart =
   | { type: 'image'; url: string; detail?: string }
   | { type: 'audio'; data: string; format: string };
 
-export type RenderMessages = (item: Record<string, unknown>) => { ok: true; messages: RenderedMessage[]; missing: string[] } | { ok: false; message: string };
+/** `sample` (optional, default null) is what `{{ sample.… }}` resolves against, as grader templates use it. */
+export type RenderMessages = (item: Record<string, unknown>, sample?: Record<string, unknown> | null) => { ok: true; messages: RenderedMessage[]; missing: string[] } | { ok: false; message: string };
 
 type CompiledPart =
   | { type: 'text'; text: CompiledTemplate; output: boolean }
@@ -60,13 +61,14 @@ function fromRow(value: unknown, ref: string): { ok: true; messages: RenderedMes
 
 /**
  * Compiles a run's `input_messages` once; the result renders each row's messages. Template text
- * and image URLs take `{{ item.… }}` placeholders (a missing path renders empty and is reported).
+ * and image URLs take `{{ item.… }}` placeholders (a missing path renders empty and is reported);
+ * graders pass the row's sample too, for `{{ sample.… }}`.
  */
 export function compileMessages(input: InputMessages): RenderMessages {
   if (input.type === 'item_reference') {
     const ref = input.item_reference;
-    return (item) => {
-      const found = resolvePath({ item, sample: null }, ref);
+    return (item, sample = null) => {
+      const found = resolvePath({ item, sample }, ref);
       if (!found.found) return { ok: false, message: `${ref} is not present in this row` };
       const rendered = fromRow(found.value, ref);
       return rendered.ok ? { ok: true, messages: rendered.messages, missing: [] } : rendered;
@@ -76,8 +78,8 @@ export function compileMessages(input: InputMessages): RenderMessages {
     role: m.role,
     parts: (Array.isArray(m.content) ? m.content : [m.content]).map(compilePart),
   }));
-  return (item) => {
-    const ctx = { item, sample: null };
+  return (item, sample = null) => {
+    const ctx = { item, sample };
     const missing: string[] = [];
     const messages = compiled.map((m) => ({
       role: m.role,
