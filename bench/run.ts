@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { BACKEND_NAMES, pgliteBackend, postgresBackend, type Backend, type BackendName } from './backends.ts';
 import type { BenchContext, Benchmark, BenchmarkReport, BenchSettings } from './benchmark.ts';
 import { cleanupAll, installSignalHandlers } from './cleanup.ts';
+import { completionsRunBenchmark } from './completions-run-bench.ts';
 import { renderProfileSummary, summarizeProfile, type ProfileSummary } from './cpu-profile-summary.ts';
 import { jsonlRunBenchmark } from './jsonl-run-bench.ts';
 import { metricThroughputBenchmark } from './metric-throughput-bench.ts';
@@ -17,7 +18,7 @@ import { pythonGraderBenchmark } from './python-grader-bench.ts';
 import { renderTransposed } from './stats.ts';
 
 /** Every benchmark, in the order they run. Add new ones here (model-backed runs, grader throughput…). */
-const BENCHMARKS: readonly Benchmark[] = [jsonlRunBenchmark, metricThroughputBenchmark, pythonGraderBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [jsonlRunBenchmark, completionsRunBenchmark, metricThroughputBenchmark, pythonGraderBenchmark];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -41,6 +42,13 @@ environment:
   PROCTOR_BENCH_NLTK_PAIRS         pairs nltk scores for BLEU and GLEU (default 20000)
   PROCTOR_BENCH_NLTK_METEOR_PAIRS  pairs nltk scores for METEOR (default 5000)
   PROCTOR_BENCH_PYTHON             python with nltk (default: python3, else /usr/bin/python3)
+
+  completions (fake upstream in its own process; rows default 10000 unless PROCTOR_BENCH_ROWS is set):
+  PROCTOR_BENCH_COMPLETIONS_CASES  which cases (default zero,latency)
+  PROCTOR_BENCH_MAX_CONCURRENCY    max_concurrency of the zero-latency case (default 64)
+  PROCTOR_BENCH_LATENCY_MS         upstream latency of the latency case (default 100)
+  PROCTOR_BENCH_LATENCY_CONCURRENCY  its max_concurrency C (default 32)
+  PROCTOR_BENCH_LATENCY_ROWS       its rows (default C × 100; 0 skips it)
 
   python-grader (in-process sandbox pool):
   PROCTOR_BENCH_PYTHON_CALLS       timed calls per concurrency (default min(20000, rows))

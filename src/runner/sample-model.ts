@@ -87,7 +87,7 @@ export async function sampleModel(client: SamplingClient, ds: SamplingDataSource
       ...(p.top_p != null ? { top_p: p.top_p } : {}),
       ...(p.seed != null ? { seed: p.seed } : {}),
       ...(maxTokens != null ? { max_completion_tokens: maxTokens } : {}),
-      ...(p.reasoning_effort != null ? { reasoning_effort: p.reasoning_effort as 'low' } : {}),
+      ...(p.reasoning_effort != null ? { reasoning_effort: p.reasoning_effort } : {}),
       ...(ds.sampling_params?.response_format ? { response_format: ds.sampling_params.response_format as ChatCompletionCreateParamsNonStreaming['response_format'] & object } : {}),
       ...(ds.sampling_params?.tools ? { tools: ds.sampling_params.tools as unknown as NonNullable<ChatCompletionCreateParamsNonStreaming['tools']> } : {}),
     };
