@@ -22,8 +22,8 @@ const codeForStatus = (status: number): string => {
 
 /**
  * What an error thrown by the SDK means for retrying and for the row's `sample.error`. The upstream's
- * own error code is kept when it sent one. A malformed body (SyntaxError from JSON.parse) is not
- * retried, like openai-node: the server answered, and asking again rarely changes what it says.
+ * own error code is kept when it sent one. A malformed body (SyntaxError from JSON.parse) is
+ * retried (see AttemptFailure 'malformed').
  */
 export function classifyError(error: unknown, timeoutMs: number): ClassifiedError {
   if (error instanceof APIConnectionTimeoutError) {
@@ -45,7 +45,7 @@ export function classifyError(error: unknown, timeoutMs: number): ClassifiedErro
   if (network !== undefined) {
     return { failure: { kind: 'connection' }, code: 'connection_error', message: `connection lost while reading the response${causes(error)}` };
   }
-  if (error instanceof SyntaxError) return { failure: { kind: 'fatal' }, code: 'invalid_response', message: `upstream sent malformed JSON: ${error.message}` };
+  if (error instanceof SyntaxError) return { failure: { kind: 'malformed' }, code: 'invalid_response', message: `upstream sent malformed JSON: ${error.message}` };
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return { failure: { kind: 'fatal' }, code: 'provider_error', message };
 }

@@ -117,18 +117,20 @@ for (const [transport, fetchImpl] of transports) describe(`ModelClients against 
     assert.equal(failed.attempts, 3);
   });
 
-  it('a malformed 200 body is error data and is not retried (like openai-node)', async () => {
-    fake.setBehavior({ script: ['malformed'] });
+  it('a malformed 200 body (cut, not JSON, or the wrong shape) is retried, then error data', async () => {
+    fake.setBehavior({ script: ['malformed', 'ok'] });
+    assert.equal(okValue(await clients.chat('gpt-4o-mini', hello)).attempts, 2);
+    fake.setBehavior({ script: ['malformed', 'malformed', 'ok'], malformedKind: 'not_json' });
+    assert.equal(okValue(await clients.chat('gpt-4o-mini', hello)).attempts, 3);
+    fake.setBehavior({ malformedEvery: 1 });
     const r = errorOf(await clients.chat('gpt-4o-mini', hello));
-    assert.equal(r.attempts, 1);
+    assert.equal(r.attempts, 3);
     assert.equal(r.error.code, 'invalid_response');
-    assert.match(r.error.message, /malformed JSON/);
-    fake.setBehavior({ script: ['malformed'], malformedKind: 'not_json' });
-    const text = errorOf(await clients.chat('gpt-4o-mini', hello));
-    assert.equal(text.error.code, 'invalid_response');
-    fake.setBehavior({ script: [{ status: 200, body: { id: 'x', object: 'chat.completion' } }] });
-    assert.equal(errorOf(await clients.chat('gpt-4o-mini', hello)).error.message, 'upstream answered 200 without a chat completion (choices)');
-    assert.equal(fake.stats.requests, 3);
+    assert.match(r.error.message, /^upstream sent malformed JSON: .*\(gave up after 3 attempts\)$/);
+    fake.setBehavior({ outcome: () => ({ status: 200, body: { id: 'x', object: 'chat.completion' } }) });
+    const shape = errorOf(await clients.chat('gpt-4o-mini', hello));
+    assert.equal(shape.error.message, 'upstream answered 200 without a chat completion (choices) (gave up after 3 attempts)');
+    assert.equal(shape.attempts, 3);
   });
 
   it('a timeout is retried, then error data', async () => {

@@ -186,8 +186,19 @@ export class ModelClients {
         const result = read(body, target.upstreamModel);
         if ('code' in result) {
           rate?.adjust(-estimate);
-          this.#logger.warn('model call failed', { model: name, upstream: target.key, attempts, ...result });
-          return { ok: false, error: result, attempts };
+          // A failed Responses answer is the model's verdict; only a body of the wrong shape is retried.
+          const decision = result.code === 'invalid_response' ? decideRetry({ kind: 'malformed' }, attempts, this.#policy) : ({ retry: false, reason: '' } as const);
+          if (!decision.retry && decision.reason === '') {
+            this.#logger.warn('model call failed', { model: name, upstream: target.key, attempts, ...result });
+            return { ok: false, error: result, attempts };
+          }
+          if (!decision.retry) {
+            const error = { code: result.code, message: `${result.message} (${decision.reason})` };
+            this.#logger.warn('model call failed', { model: name, upstream: target.key, attempts, ...error });
+            return { ok: false, error, attempts };
+          }
+          if (!(await abortableSleep(decision.delayMs, signal))) return { ok: false, error: CANCELED, attempts };
+          continue;
         }
         rate?.adjust(result.usage.total_tokens - estimate);
         return { ok: true, value: result.value, usage: result.usage, model: result.model, attempts };

@@ -45,6 +45,8 @@ describe('retry policy', () => {
     assert.deepEqual(decideRetry(status(500), 3, defaultRetryPolicy, noJitter), { retry: true, delayMs: 2000 });
     assert.deepEqual(decideRetry({ kind: 'connection' }, 1, defaultRetryPolicy, noJitter), { retry: true, delayMs: 500 });
     assert.deepEqual(decideRetry({ kind: 'timeout' }, 2, defaultRetryPolicy, noJitter), { retry: true, delayMs: 1000 });
+    assert.deepEqual(decideRetry({ kind: 'malformed' }, 1, defaultRetryPolicy, noJitter), { retry: true, delayMs: 500 });
+    assert.deepEqual(decideRetry({ kind: 'malformed' }, 5), { retry: false, reason: 'gave up after 5 attempts' });
     // retry-after on a status that is not retried does not make it retried
     assert.deepEqual(decideRetry(status(400, { 'retry-after': '1' }), 1), { retry: false, reason: 'not retryable' });
   });

@@ -1,6 +1,6 @@
 /**
  * The one retry policy for upstream model calls, as pure functions (openai-node's rules): retry
- * 408, 409, 429, ≥ 500, connection errors and timeouts; `x-should-retry` overrides the status;
+ * 408, 409, 429, ≥ 500, connection errors, timeouts and malformed bodies; `x-should-retry` overrides the status;
  * wait `retry-after-ms`, else `retry-after` (seconds or an HTTP date), else exponential backoff
  * with jitter. Unlike openai-node, a server asking for more than `maxRetryAfterMs` is not retried
  * early (that only earns another 429): the call gives up and says why.
@@ -26,7 +26,13 @@ export type AttemptFailure =
   | { readonly kind: 'status'; readonly status: number; readonly headers: HeaderSource | undefined }
   | { readonly kind: 'connection' }
   | { readonly kind: 'timeout' }
-  /** Malformed body, a request the server rejected for good, a bug: never retried. */
+  /**
+   * A 200 whose body is not the JSON asked for (cut short, an HTML page from a proxy). Retried,
+   * unlike openai-node: behind gateways and load balancers it is usually transient, and a row lost
+   * to it costs more than one more call.
+   */
+  | { readonly kind: 'malformed' }
+  /** A request the server rejected for good, a bug: never retried. */
   | { readonly kind: 'fatal' };
 
 export type RetryDecision = { readonly retry: true; readonly delayMs: number } | { readonly retry: false; readonly reason: string };

@@ -517,11 +517,11 @@ for (const db of testDatabases()) {
       expectConcurrencyWithin(fake, model);
     });
 
-    it('faults that eventually succeed (429, 500, 502, 503, 408, 409, connection resets before and mid body): no row lost, exact counts and usage', async () => {
+    it('faults that eventually succeed (429, 500, 502, 503, 408, 409, connection resets before and mid body, malformed JSON): no row lost, exact counts and usage', async () => {
       const { client, fake } = server;
       const model = MODELS.faults;
       const ROWS = 120;
-      const kinds: FakeOutcome[] = ['429', '500', { status: 502 }, { status: 503 }, { status: 408 }, { status: 409 }, 'reset', 'reset_mid_body'];
+      const kinds: FakeOutcome[] = ['429', '500', { status: 502 }, { status: 503 }, { status: 408 }, { status: 409 }, 'reset', 'reset_mid_body', 'malformed'];
       const plan = Array.from({ length: ROWS }, (_, row) => Array.from({ length: (row * 7) % 4 }, (_, k) => kinds[(row + k * 3) % kinds.length]!));
       fake.setBehavior({ retryAfterMs: 20, latencyMs: 2, cachedFraction: 0.5, outcome: perRowFaults((row) => ({ faults: plan[row] ?? [] })) });
       const { evalId, criterionIds } = await createEval(client, 'eventual success', [replyCriterion]);
@@ -542,22 +542,20 @@ for (const db of testDatabases()) {
       expectConcurrencyWithin(fake, model);
     });
 
-    it('malformed JSON (a cut body, or not JSON at all): the row errors with invalid_response after one attempt; other rows unaffected', async () => {
+    it('malformed JSON (a cut body, or not JSON at all) is retried: every row passes, usage still equals the upstream', async () => {
       const { client, fake } = server;
       const model = MODELS.faults;
       const { evalId } = await createEval(client, 'malformed', [replyCriterion]);
       for (const malformedKind of ['truncated', 'not_json'] as const) {
         fake.reset();
-        fake.setBehavior({ malformedKind, outcome: perRowFaults((row) => ({ faults: row === 1 ? ['malformed'] : [] })) });
+        fake.setBehavior({ malformedKind, outcome: perRowFaults((row) => ({ faults: row === 1 ? ['malformed', 'malformed'] : [] })) });
         const { run } = await runToEnd(client, evalId, goRun(model, goRows(4)));
         assert.equal(run.status, 'completed');
-        assert.deepEqual(run.result_counts, { total: 4, errored: 1, failed: 0, passed: 3 }, malformedKind);
+        assert.deepEqual(run.result_counts, { total: 4, errored: 0, failed: 0, passed: 4 }, malformedKind);
         const items = await allItems(client, evalId, run.id);
         expectEveryRowOnce(items, 4);
-        const error = errorOf(items[1]!);
-        assert.equal(error?.code, 'invalid_response', malformedKind);
-        assert.match(error?.message ?? '', /malformed JSON/, malformedKind);
-        assert.deepEqual({ ...fake.stats.byOutcome }, { malformed: 1, ok: 3 }, `${malformedKind}: not retried`);
+        for (const item of items) assert.equal(errorOf(item), null, malformedKind);
+        assert.deepEqual({ ...fake.stats.byOutcome }, { malformed: 2, ok: 4 }, `${malformedKind}: retried until it parsed`);
         expectUsageEqualsUpstream(run, items, fake, model);
       }
     });
@@ -574,7 +572,7 @@ for (const db of testDatabases()) {
         { fault: badRequest, attempts: 1, code: 'invalid_value', message: /^upstream answered 400 Invalid value for temperature \(fake\)\.$/ },
         { fault: { status: 401 }, attempts: 1, code: 'authentication_error', message: /^upstream answered 401 / },
         { fault: { status: 429, headers: { 'retry-after': '120' } }, attempts: 1, code: 'rate_limit_exceeded', message: /upstream asked to retry after 120 s/ },
-        { fault: 'malformed', attempts: 1, code: 'invalid_response', message: /malformed JSON/ },
+        { fault: 'malformed', attempts: 5, code: 'invalid_response', message: /^upstream sent malformed JSON: .*\(gave up after 5 attempts\)$/ },
       ];
       const ROWS = cases.length + 2; // two rows that succeed
       fake.setBehavior({ retryAfterMs: 20, outcome: perRowFaults((row) => ({ faults: cases[row] ? [cases[row].fault] : [], forever: true })) });
