@@ -39,7 +39,8 @@ export const configFileSchema = z
     providers: z.record(z.string(), providerSchema).default({}),
     models: z.record(z.string(), modelSchema).default({}),
     default_provider: z.string().optional(),
-    embedding_model: z.string().min(1).optional(),
+    /** What `text_similarity` with `cosine` embeds with, resolved like any model name. */
+    embedding_model: z.string().min(1).default('text-embedding-3-small'),
   })
   .superRefine((file, ctx) => {
     for (const [name, model] of Object.entries(file.models)) {

@@ -52,6 +52,8 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
   const modelClients = new ModelClients({ configFile: config.configFile, secrets: config.secrets, logger, timeoutMs: config.modelTimeoutMs });
   const graders: GraderContext = {
     python: () => (pythonPool ??= new PythonSandboxPool({ size: config.pythonWorkers, timeoutMs: config.pythonTimeoutMs, logger })),
+    judge: modelClients,
+    embeddingModel: config.configFile.embedding_model,
   };
   let server: ServerType | null = null;
   let url: string | null = null;

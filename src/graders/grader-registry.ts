@@ -1,52 +1,38 @@
 import type { GraderConfig } from '../domain/grader-config.ts';
+import { createCosineGrader } from './cosine-similarity.ts';
 import type { Grader } from './grader.ts';
+import type { JudgeClient } from './judge-client.ts';
+import { createLabelModelGrader } from './label-model.ts';
 import { createMultiGrader } from './multi.ts';
 import { createPythonGrader } from './python/python-grader.ts';
 import type { PythonSandboxPool } from './python/python-sandbox-pool.ts';
+import { createScoreModelGrader } from './score-model.ts';
 import { createStringCheckGrader } from './string-check.ts';
-import { createTextSimilarityGrader, isLocalMetric } from './text-similarity.ts';
+import { createTextSimilarityGrader } from './text-similarity.ts';
 
-/** What graders need from the process: the python sandbox pool, started on first use. */
+/** What graders need from the process: the python sandbox pool (started on first use) and the models. */
 export interface GraderContext {
   python(): PythonSandboxPool;
+  /** Judge and embedding calls; shares the per-model limits with sampling (one `ModelClients`). */
+  judge: JudgeClient;
+  /** The model `text_similarity` with `cosine` embeds with (config `embedding_model`). */
+  embeddingModel: string;
 }
 
-/**
- * Which validated graders this build can run. The API accepts every type of the spec; callers ask
- * `unsupportedGraderType` first and report its message instead of grading.
- */
-export function unsupportedGraderType(config: GraderConfig): string | null {
-  switch (config.type) {
-    case 'string_check':
-    case 'python':
-      return null;
-    case 'text_similarity':
-      return isLocalMetric(config.evaluation_metric) ? null : `text_similarity metric '${config.evaluation_metric}' needs an embeddings provider, which this Proctor build does not call yet`;
-    case 'score_model':
-    case 'label_model':
-      return `grader type '${config.type}' needs a model provider, which this Proctor build does not call yet`;
-    case 'multi':
-      for (const sub of Object.values(config.graders)) {
-        const problem = unsupportedGraderType(sub);
-        if (problem) return problem;
-      }
-      return null;
-  }
-}
-
-/** Builds the grader for a config; an unsupported type here is a bug (callers check first). */
+/** Builds the grader for a validated config. */
 export function createGrader(config: GraderConfig, ctx: GraderContext): Grader {
   switch (config.type) {
     case 'string_check':
       return createStringCheckGrader(config);
     case 'text_similarity':
-      return createTextSimilarityGrader(config);
+      return config.evaluation_metric === 'cosine' ? createCosineGrader({ ...config, evaluation_metric: 'cosine' }, ctx.judge, ctx.embeddingModel) : createTextSimilarityGrader(config);
     case 'python':
       return createPythonGrader(config, ctx.python());
     case 'multi':
       return createMultiGrader(config, (sub) => createGrader(sub, ctx));
-    case 'score_model':
     case 'label_model':
-      throw new Error(unsupportedGraderType(config) ?? `cannot build grader '${config.type}'`);
+      return createLabelModelGrader(config, ctx.judge);
+    case 'score_model':
+      return createScoreModelGrader(config, ctx.judge);
   }
 }

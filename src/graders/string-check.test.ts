@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GraderConfig, StringCheckGraderConfig } from '../domain/grader-config.ts';
 import type { GradeOutcome } from './grader.ts';
-import { createGrader, unsupportedGraderType } from './grader-registry.ts';
+import { createGrader } from './grader-registry.ts';
 import { createStringCheckGrader } from './string-check.ts';
 
 type Op = StringCheckGraderConfig['operation'];
@@ -126,27 +126,29 @@ describe('string_check templates', () => {
 });
 
 describe('grader registry', () => {
-  const ctx = { python: () => { throw new Error('no python in this test'); } };
+  const unused = () => {
+    throw new Error('not called in this test');
+  };
+  const ctx = { python: unused, judge: { chat: unused, embeddings: unused }, embeddingModel: 'embed' };
 
   it('builds string_check graders', async () => {
     const config = { type: 'string_check', name: 'x', input: 'a', reference: 'a', operation: 'eq' } as const;
     const grader = createGrader(config, ctx);
     assert.equal(grader.type, 'string_check');
     assert.equal((await grader.grade({ item: {}, sample: null })).passed, true);
-    assert.equal(unsupportedGraderType(config), null);
   });
 
-  it('names what needs a model provider, and createGrader refuses it', () => {
-    const cosine: GraderConfig = { type: 'text_similarity', name: 's', input: 'a', reference: 'b', evaluation_metric: 'cosine', pass_threshold: 0.5 };
-    assert.match(unsupportedGraderType(cosine) ?? '', /'cosine' needs an embeddings provider/);
-    assert.equal(unsupportedGraderType({ ...cosine, evaluation_metric: 'bleu' }), null);
+  it('builds every grader type, model graders included', () => {
     const label: GraderConfig = {
       type: 'label_model', name: 'l', model: 'm', labels: ['a'], passing_labels: ['a'],
       input: [{ type: 'message', role: 'user', content: { type: 'input_text', text: 'x' } }],
     };
-    assert.match(unsupportedGraderType(label) ?? '', /'label_model' needs a model provider/);
-    assert.throws(() => createGrader(label, ctx), /needs a model provider/);
-    const multi: GraderConfig = { type: 'multi', name: 'm', graders: { a: label }, calculate_output: 'a' };
-    assert.match(unsupportedGraderType(multi) ?? '', /'label_model'/);
+    const score: GraderConfig = { type: 'score_model', name: 's', model: 'm', input: [{ type: 'message', role: 'user', content: { type: 'input_text', text: 'x' } }] };
+    const cosine: GraderConfig = { type: 'text_similarity', name: 's', input: 'a', reference: 'b', evaluation_metric: 'cosine', pass_threshold: 0.5 };
+    const multi: GraderConfig = { type: 'multi', name: 'm', graders: { a: label, b: score, c: cosine }, calculate_output: 'a + b + c' };
+    const configs: GraderConfig[] = [label, score, cosine, multi, { ...cosine, evaluation_metric: 'bleu' }];
+    for (const config of configs) {
+      assert.equal(createGrader(config, ctx).type, config.type);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { TestingCriterion } from '../domain/grader-config.ts';
 import type { ApiErrorObject, GraderResult, ModelUsage } from '../domain/wire-objects.ts';
-import type { Grader } from '../graders/grader.ts';
+import type { Grader, GradeOutcome } from '../graders/grader.ts';
 
 export interface CriterionGrader {
   criterion: TestingCriterion;
@@ -21,22 +21,13 @@ export interface RowGrade {
  * only errors this row's criterion — never the batch.
  */
 export async function gradeRow(graders: readonly CriterionGrader[], item: Record<string, unknown>, sample: Record<string, unknown> | null, signal: AbortSignal): Promise<RowGrade> {
+  // Criteria run side by side: two judge criteria cost one round trip of latency, not two.
+  const outcomes = await Promise.all(graders.map(({ criterion, grader }) => gradeOne(criterion, grader, item, sample, signal)));
   const results: GraderResult[] = [];
   const usage: ModelUsage[] = [];
   let error: ApiErrorObject | null = null;
-  for (const { criterion, grader } of graders) {
-    let outcome;
-    try {
-      outcome = await grader.grade({ item, sample, signal });
-    } catch (thrown) {
-      outcome = {
-        score: 0,
-        passed: false,
-        sample: null,
-        error: { code: 'grader_error', message: `grader '${criterion.name}' failed: ${thrown instanceof Error ? thrown.message : String(thrown)}` },
-        invalid_variable: false,
-      };
-    }
+  graders.forEach(({ criterion }, i) => {
+    const outcome = outcomes[i]!;
     if (outcome.usage) usage.push(...outcome.usage);
     const result: GraderResult = { name: criterion.id, type: criterion.type, score: outcome.score, passed: outcome.error === null && outcome.passed, sample: outcome.sample };
     if (outcome.invalid_variable) result['invalid_variable_error'] = true;
@@ -45,7 +36,21 @@ export async function gradeRow(graders: readonly CriterionGrader[], item: Record
       error ??= outcome.error;
     }
     results.push(result);
-  }
+  });
   const status = error === null && results.every((r) => r.passed) ? 'pass' : 'fail';
   return { results, usage, status, error };
+}
+
+async function gradeOne(criterion: TestingCriterion, grader: Grader, item: Record<string, unknown>, sample: Record<string, unknown> | null, signal: AbortSignal): Promise<GradeOutcome> {
+  try {
+    return await grader.grade({ item, sample, signal });
+  } catch (thrown) {
+    return {
+      score: 0,
+      passed: false,
+      sample: null,
+      error: { code: 'grader_error', message: `grader '${criterion.name}' failed: ${thrown instanceof Error ? thrown.message : String(thrown)}` },
+      invalid_variable: false,
+    };
+  }
 }

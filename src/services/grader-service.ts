@@ -3,7 +3,9 @@ import type { GraderConfig } from '../domain/grader-config.ts';
 import type { GraderErrorFlags, RunGraderRequest, RunGraderResponse } from '../domain/grader-requests.ts';
 import { checkGraderConfig } from '../graders/check-grader-config.ts';
 import type { GradeOutcome } from '../graders/grader.ts';
-import { createGrader, unsupportedGraderType, type GraderContext } from '../graders/grader-registry.ts';
+import { createGrader, type GraderContext } from '../graders/grader-registry.ts';
+import { JUDGE_ERRORS } from '../graders/judge-client.ts';
+import type { ModelUsage } from '../domain/wire-objects.ts';
 
 const noErrors = (): GraderErrorFlags => ({
   formula_parse_error: false,
@@ -40,10 +42,42 @@ function errorFlags(outcome: GradeOutcome): GraderErrorFlags {
     case 'timeout':
       flags.unresponsive_reward_error = true;
       break;
+    case JUDGE_ERRORS.server:
+      flags.model_grader_server_error = true;
+      flags.model_grader_server_error_details = error.message;
+      break;
+    case JUDGE_ERRORS.refusal:
+      flags.model_grader_refusal_error = true;
+      break;
+    case JUDGE_ERRORS.parse:
+      flags.model_grader_parse_error = true;
+      break;
     default:
       flags.other_error = true;
   }
   return flags;
+}
+
+type TokenUsage = Omit<ModelUsage, 'model_name'>;
+
+/** Grader model calls summed per model name, as `model_grader_token_usage_per_model` reports them. */
+function usagePerModel(calls: readonly ModelUsage[]): Record<string, TokenUsage> {
+  const out: Record<string, TokenUsage> = {};
+  for (const { model_name, ...u } of calls) {
+    const sum = (out[model_name] ??= { invocation_count: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cached_tokens: 0 });
+    sum.invocation_count += u.invocation_count;
+    sum.prompt_tokens += u.prompt_tokens;
+    sum.completion_tokens += u.completion_tokens;
+    sum.total_tokens += u.total_tokens;
+    sum.cached_tokens += u.cached_tokens;
+  }
+  return out;
+}
+
+/** The model a judge's reply names (the upstream's own model id, e.g. a dated snapshot). */
+function sampledModel(outcome: GradeOutcome): string | null {
+  const model = outcome.sample?.['model'];
+  return typeof model === 'string' && model !== '' ? model : null;
 }
 
 /**
@@ -65,8 +99,6 @@ export class GraderService {
 
   async run(req: RunGraderRequest): Promise<RunGraderResponse> {
     await this.validate(req.grader);
-    const unsupported = unsupportedGraderType(req.grader);
-    if (unsupported) throw badRequest(`${unsupported}.`, 'grader.type', 'unsupported_grader');
     let outputJson: unknown = null;
     try {
       const parsed: unknown = JSON.parse(req.model_sample);
@@ -78,6 +110,8 @@ export class GraderService {
     const started = performance.now();
     const outcome = await createGrader(req.grader, this.#ctx).grade({ item: req.item ?? {}, sample });
     const subRewards = outcome.sub_rewards ?? {};
+    const usage = usagePerModel(outcome.usage ?? []);
+    const models = Object.keys(usage);
     return {
       reward: outcome.error === null ? outcome.score : 0,
       metadata: {
@@ -86,11 +120,11 @@ export class GraderService {
         errors: errorFlags(outcome),
         execution_time: (performance.now() - started) / 1000,
         scores: req.grader.type === 'multi' ? subRewards : { [req.grader.name]: outcome.score },
-        token_usage: null,
-        sampled_model_name: null,
+        token_usage: models.length === 0 ? null : Object.values(usage).reduce((sum, u) => sum + u.total_tokens, 0),
+        sampled_model_name: sampledModel(outcome) ?? models[0] ?? null,
       },
       sub_rewards: subRewards,
-      model_grader_token_usage_per_model: {},
+      model_grader_token_usage_per_model: usage,
     };
   }
 

@@ -5,7 +5,6 @@ import { newRunId, nowSeconds } from '../domain/ids.ts';
 import type { ListRunsQuery } from '../domain/list-query.ts';
 import type { CreateRunRequest } from '../domain/run-requests.ts';
 import type { EvalRunObject, ListObject } from '../domain/wire-objects.ts';
-import { unsupportedGraderType } from '../graders/grader-registry.ts';
 import type { RunQueue } from '../queue/run-queue.ts';
 import type { FileRepository } from '../storage/file-repository.ts';
 import type { RunRecord, RunRepository } from '../storage/run-repository.ts';
@@ -42,11 +41,6 @@ export class RunService {
       throw badRequest(`Missing required parameter: 'data_source.input_messages' (what to send the model for each row).`, 'data_source.input_messages', 'missing_required_parameter');
     }
     const rowSource = source.source;
-    const criteria = evalRecord.testing_criteria as TestingCriterion[];
-    criteria.forEach((criterion, i) => {
-      const problem = unsupportedGraderType(criterion);
-      if (problem) throw badRequest(`${problem}; eval '${evalId}' cannot be run here.`, `testing_criteria[${i}].type`, 'unsupported_grader');
-    });
     const config = evalRecord.data_source_config as DataSourceConfig;
     if (config.type !== 'custom') {
       throw badRequest(`Eval '${evalId}' has a '${config.type}' data source config; its runs read stored completions, which this Proctor build does not record yet.`, 'data_source', 'unsupported_data_source');

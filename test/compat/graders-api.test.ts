@@ -249,11 +249,10 @@ for (const db of testDatabases()) {
         });
       }
 
-      it('cosine validates but does not run here: 400 saying it needs an embeddings provider', async () => {
+      it('cosine validates (running it, against a fake embeddings upstream: test/integration/model-graders.test.ts)', async () => {
         const client = openaiClient(server.url);
         const grader = similarity('sim cosine', 'cosine');
         expectValidate(await validate(client, grader), grader);
-        await expect400(run(client, grader, 'a', { reference: 'a' }), 'grader.type', /cosine.*embeddings provider/);
       });
     });
 
@@ -460,27 +459,15 @@ for (const db of testDatabases()) {
         await expect400(run(client, grader, 'x'), 'grader.graders.py.source');
       });
 
-      it('a sub-grader this build cannot run makes run a 400; validate accepts it', async () => {
-        const client = openaiClient(server.url);
-        const grader = { type: 'multi', name: 'm', graders: { ok: stringCheck('ok', 'eq'), cos: similarity('cos', 'cosine') }, calculate_output: 'ok + cos' };
-        expectValidate(await validate(client, grader), grader);
-        await expect400(run(client, grader, 'x'), 'grader.type', /embeddings provider/);
-      });
     });
 
-    describe('model graders (not runnable in this build)', () => {
-      it('score_model validates; run is a 400 saying it needs a model provider', async () => {
+    describe('model graders (running them: test/integration/model-graders.test.ts)', () => {
+      it('score_model, label_model and a multi holding them validate', async () => {
         const client = openaiClient(server.url);
         expectValidate(await validate(client, scoreModel), scoreModel);
-        await expect400(run(client, scoreModel, 'x', { reference: 'x' }), 'grader.type', /score_model.*model provider/);
-      });
-
-      it('label_model validates; run is a 400 saying it needs a model provider', async () => {
-        const client = openaiClient(server.url);
         expectValidate(await validate(client, labelModel), labelModel);
-        await expect400(run(client, labelModel, 'x'), 'grader.type', /label_model.*model provider/);
-        const inMulti = { type: 'multi', name: 'm', graders: { judge: labelModel }, calculate_output: 'judge' };
-        await expect400(run(client, inMulti, 'x'), 'grader.type', /model provider/);
+        const inMulti = { type: 'multi', name: 'm', graders: { judge: labelModel, cos: similarity('cos', 'cosine') }, calculate_output: 'judge + cos' };
+        expectValidate(await validate(client, inMulti), inMulti);
       });
     });
 
