@@ -42,6 +42,8 @@ export const MODELS = {
   doomed: spec('gpt-doomed', 'fake-doomed', 16),
   timeout: spec('gpt-timeout', 'fake-timeout', 8),
   cancel: spec('gpt-cancel', 'fake-cancel', 64),
+  judge: spec('gpt-judge', 'fake-judge', 8),
+  embed: spec('embed-test', 'fake-embed', 8),
 } as const;
 
 /** A models entry whose provider has no key (its `api_key_env` is unset). */
@@ -61,6 +63,7 @@ function writeConfig(dir: string, fake: FakeOpenAI): string {
       nokey: { type: 'openai', base_url: fake.url, api_key_env: UNSET_KEY_ENV },
     },
     models,
+    embedding_model: MODELS.embed.name,
   };
   const path = join(dir, 'proctor-config.json');
   writeFileSync(path, JSON.stringify(config, null, 2));
@@ -120,11 +123,11 @@ export { FAKE_OPENAI_API_KEY };
 
 export type Criterion = Record<string, unknown>;
 
-/** An eval with a permissive custom item schema and the given criteria; returns its id and criterion ids. */
-export async function createEval(client: OpenAI, name: string, criteria: Criterion[]): Promise<{ evalId: string; criterionIds: string[] }> {
+/** An eval with a permissive custom item schema and the given criteria; returns its id and criterion ids. Rows of jsonl runs bring their own partial sample: pass includeSampleSchema false. */
+export async function createEval(client: OpenAI, name: string, criteria: Criterion[], includeSampleSchema = true): Promise<{ evalId: string; criterionIds: string[] }> {
   const created = await client.evals.create({
     name,
-    data_source_config: { type: 'custom', item_schema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] }, include_sample_schema: true },
+    data_source_config: { type: 'custom', item_schema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] }, include_sample_schema: includeSampleSchema },
     testing_criteria: criteria as never,
   });
   return { evalId: created.id, criterionIds: created.testing_criteria.map((c) => String((c as unknown as { id: string }).id)) };
