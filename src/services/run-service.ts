@@ -1,6 +1,5 @@
 import { badRequest, notFound } from '../domain/api-error.ts';
 import type { DataSourceConfig } from '../domain/data-source-config.ts';
-import type { TestingCriterion } from '../domain/grader-config.ts';
 import { newRunId, nowSeconds } from '../domain/ids.ts';
 import type { ListRunsQuery } from '../domain/list-query.ts';
 import type { CreateRunRequest } from '../domain/run-requests.ts';

@@ -203,7 +203,7 @@ for (const [index, db] of testDatabases().entries()) {
         // The judge's raw output is kept even when it could not be used.
         if (output !== null) assert.equal(label!.sample!['output'][0].content, output, `row ${n} raw output`);
         assert.equal(ghost!.error?.code, 'model_grader_server_error');
-        assert.match(ghost!.error!.message, /no-such-judge.*model_not_found/);
+        assert.match(ghost!.error.message, /no-such-judge.*model_not_found/);
         assert.equal(item.status, 'fail');
       }
       expectUsage(run, fake, [JUDGE]);
