@@ -8,6 +8,7 @@ import { authenticate } from './auth.ts';
 import { azureGate } from './azure-gate.ts';
 import { errorBody, statusOf } from './error-body.ts';
 import { openApiDocument } from './openapi-document.ts';
+import { chatCompletionRoutes } from './routes/chat-completion-routes.ts';
 import { evalRoutes } from './routes/eval-routes.ts';
 import { fileRoutes } from './routes/file-routes.ts';
 import { graderRoutes } from './routes/grader-routes.ts';
@@ -49,6 +50,7 @@ export function createApp(o: AppOptions): Hono<AppEnv> {
   api.route('/', outputItemRoutes(o.services));
   api.route('/', fileRoutes(o.services));
   api.route('/', graderRoutes(o.services));
+  api.route('/', chatCompletionRoutes(o.services));
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {

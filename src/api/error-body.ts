@@ -11,7 +11,11 @@ const byKind: Record<ErrorKind, { status: ContentfulStatusCode; type: string }> 
   method_not_allowed: { status: 405, type: 'invalid_request_error' },
   payload_too_large: { status: 413, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
+  rate_limited: { status: 429, type: 'rate_limit_exceeded' },
   internal: { status: 500, type: 'server_error' },
+  bad_gateway: { status: 502, type: 'server_error' },
+  unavailable: { status: 503, type: 'server_error' },
+  gateway_timeout: { status: 504, type: 'server_error' },
 };
 
 export function statusOf(error: ApiError): ContentfulStatusCode {
@@ -46,6 +50,10 @@ function azureCode(kind: ErrorKind): string {
     case 'method_not_allowed': return 'method_not_allowed';
     case 'payload_too_large': return 'payload_too_large';
     case 'unsupported_media_type': return 'unsupported_media_type';
+    case 'rate_limited': return '429';
     case 'internal': return 'internal_error';
+    case 'bad_gateway': return 'bad_gateway';
+    case 'unavailable': return 'service_unavailable';
+    case 'gateway_timeout': return 'gateway_timeout';
   }
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { createChatCompletionSchema, listChatCompletionsQuerySchema, updateChatCompletionSchema } from '../domain/chat-completion-requests.ts';
 import { createEvalRequestSchema, updateEvalRequestSchema } from '../domain/eval-requests.ts';
+import { runGraderRequestSchema, validateGraderRequestSchema } from '../domain/grader-requests.ts';
 import { listEvalsQuerySchema, listFilesQuerySchema, listOutputItemsQuerySchema, listRunsQuerySchema } from '../domain/list-query.ts';
 import { createRunRequestSchema } from '../domain/run-requests.ts';
 
@@ -99,6 +101,27 @@ export function openApiDocument(): unknown {
       '/files/{file_id}/content': {
         parameters: [pathParam('file_id')],
         get: { operationId: 'downloadFile', responses: { '200': { description: 'The file bytes', content: { 'application/octet-stream': {} } }, ...errors } },
+      },
+      '/fine_tuning/alpha/graders/run': {
+        post: { operationId: 'runGrader', requestBody: json(toSchema(runGraderRequestSchema)), responses: { '200': ok('RunGraderResponse'), ...errors } },
+      },
+      '/fine_tuning/alpha/graders/validate': {
+        post: { operationId: 'validateGrader', requestBody: json(toSchema(validateGraderRequestSchema)), responses: { '200': ok('ValidateGraderResponse'), ...errors } },
+      },
+      '/chat/completions': {
+        post: {
+          operationId: 'createChatCompletion',
+          description: 'Logging proxy: forwards to the configured provider; `store: true` keeps the request and response (with `metadata`) for `stored_completions` run sources.',
+          requestBody: json(toSchema(createChatCompletionSchema)),
+          responses: { '200': ok('CreateChatCompletionResponse (or text/event-stream with stream: true)'), ...errors, '502': { description: 'The provider failed' } },
+        },
+        get: { operationId: 'listChatCompletions', parameters: [...queryParameters(listChatCompletionsQuerySchema), { name: 'metadata[key]', in: 'query', required: false, schema: { type: 'string' } }], responses: { '200': ok('ChatCompletionList'), ...errors } },
+      },
+      '/chat/completions/{completion_id}': {
+        parameters: [pathParam('completion_id')],
+        get: { operationId: 'getChatCompletion', responses: { '200': ok('CreateChatCompletionResponse'), ...errors } },
+        post: { operationId: 'updateChatCompletion', requestBody: json(toSchema(updateChatCompletionSchema)), responses: { '200': ok('CreateChatCompletionResponse'), ...errors } },
+        delete: { operationId: 'deleteChatCompletion', responses: { '200': ok('ChatCompletionDeleted'), ...errors } },
       },
     },
   };

@@ -1,3 +1,4 @@
+import type { ChatCompletionService } from '../services/chat-completion-service.ts';
 import type { EvalService } from '../services/eval-service.ts';
 import type { FileService } from '../services/file-service.ts';
 import type { GraderService } from '../services/grader-service.ts';
@@ -11,4 +12,5 @@ export interface Services {
   outputItems: OutputItemService;
   files: FileService;
   graders: GraderService;
+  chatCompletions: ChatCompletionService;
 }

@@ -20,6 +20,8 @@ import { FileRepository } from '../storage/file-repository.ts';
 import { OutputItemRepository } from '../storage/output-item-repository.ts';
 import { RunProgressRepository } from '../storage/run-progress-repository.ts';
 import { RunRepository } from '../storage/run-repository.ts';
+import { StoredCompletionRepository } from '../storage/stored-completion-repository.ts';
+import { ChatCompletionService } from '../services/chat-completion-service.ts';
 
 export interface StartOptions {
   config: Config;
@@ -62,15 +64,17 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
     const evals = new EvalRepository(database.db);
     const runs = new RunRepository(database.db);
     const files = new FileRepository(database.db);
+    const storedCompletions = new StoredCompletionRepository(database.db);
     const graderService = new GraderService(graders);
     const evalService = new EvalService(evals, graderService);
-    const runService = new RunService({ evals: evalService, runs, files, queue, publicUrl: () => config.publicUrl ?? url ?? '' });
+    const runService = new RunService({ evals: evalService, runs, files, storedCompletions, queue, publicUrl: () => config.publicUrl ?? url ?? '' });
     const services: Services = {
       evals: evalService,
       runs: runService,
       outputItems: new OutputItemService(runService, new OutputItemRepository(database.db)),
       files: new FileService(files, config.maxFileBytes),
       graders: graderService,
+      chatCompletions: new ChatCompletionService(modelClients, storedCompletions),
     };
 
     if (o.workers) {
@@ -81,6 +85,7 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
         runs,
         progress: new RunProgressRepository(database.db),
         files,
+        storedCompletions,
         batchSize: config.batchSize,
         graders,
         sampling: modelClients,

@@ -10,7 +10,12 @@ export type ErrorKind =
   | 'method_not_allowed'
   | 'payload_too_large'
   | 'unsupported_media_type'
-  | 'internal';
+  | 'rate_limited'
+  | 'internal'
+  /** The model provider behind the logging proxy failed, is not configured, or did not answer in time. */
+  | 'bad_gateway'
+  | 'unavailable'
+  | 'gateway_timeout';
 
 export class ApiError extends Error {
   readonly kind: ErrorKind;

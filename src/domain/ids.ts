@@ -16,6 +16,8 @@ function hex32(): string {
 export const newEvalId = (): string => `eval_${hex32()}`;
 export const newRunId = (): string => `evalrun_${hex32()}`;
 export const newOutputItemId = (): string => `outputitem_${hex32()}`;
+/** A logged chat completion: the `chatcmpl-` prefix clients already know. */
+export const newStoredCompletionId = (): string => `chatcmpl-${hex32()}`;
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 

@@ -22,7 +22,13 @@ export interface ModelCallError {
 /** One upstream call as data: the SDK's response with its usage, or why there is none. */
 export type ModelCallResult<T> =
   | { readonly ok: true; readonly value: T; readonly usage: SampleUsage; readonly model: string; readonly attempts: number }
-  | { readonly ok: false; readonly error: ModelCallError; readonly attempts: number };
+  | {
+      readonly ok: false;
+      readonly error: ModelCallError;
+      readonly attempts: number;
+      /** The upstream's HTTP status when it answered with an error (the logging proxy passes it on). */
+      readonly status?: number;
+    };
 
 export interface ModelClientsOptions {
   readonly configFile: ConfigFile;
@@ -177,7 +183,7 @@ export class ModelClients {
             const why = classified.failure.kind === 'fatal' || decision.reason === 'not retryable' ? '' : ` (${decision.reason})`;
             const error = { code: classified.code, message: `${classified.message}${why}` };
             this.#logger.warn('model call failed', { model: name, upstream: target.key, attempts, ...error });
-            return { ok: false, error, attempts };
+            return classified.failure.kind === 'status' ? { ok: false, error, attempts, status: classified.failure.status } : { ok: false, error, attempts };
           }
           this.#logger.debug('model call retrying', { model: name, upstream: target.key, attempt: attempts, delay_ms: Math.round(decision.delayMs), code: classified.code });
           if (!(await abortableSleep(decision.delayMs, signal))) return { ok: false, error: CANCELED, attempts };

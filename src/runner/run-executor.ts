@@ -1,15 +1,17 @@
 import type { TestingCriterion } from '../domain/grader-config.ts';
 import { setMaxListeners } from 'node:events';
 import { newOutputItemId, nowSeconds } from '../domain/ids.ts';
-import type { JsonlDataSource, RunDataSource, SamplingDataSource } from '../domain/run-data-source.ts';
+import type { DataSourceConfig } from '../domain/data-source-config.ts';
+import type { RunDataSource, SamplingDataSource } from '../domain/run-data-source.ts';
 import { createGrader, type GraderContext } from '../graders/grader-registry.ts';
 import type { Logger } from '../logger.ts';
 import type { BatchJob, PlanJob } from '../queue/job-queue.ts';
-import { SourceRowError, sourceRows } from '../services/source-rows.ts';
+import { SourceRowError, sourceRows, type RowSource } from '../services/source-rows.ts';
 import type { EvalRepository } from '../storage/eval-repository.ts';
 import type { FileRepository } from '../storage/file-repository.ts';
 import type { GradedItem, RowToStore, RunProgressRepository } from '../storage/run-progress-repository.ts';
 import type { RunRepository } from '../storage/run-repository.ts';
+import type { StoredCompletionRepository } from '../storage/stored-completion-repository.ts';
 import { compileMessages, type RenderMessages } from '../templates/render-messages.ts';
 import { gradeRow, type CriterionGrader } from './grade-row.ts';
 import { jsonlSample } from './jsonl-sample.ts';
@@ -22,6 +24,7 @@ export interface RunExecutorDeps {
   runs: RunRepository;
   progress: RunProgressRepository;
   files: FileRepository;
+  storedCompletions: StoredCompletionRepository;
   batchSize: number;
   graders: GraderContext;
   sampling: SamplingClient;
@@ -50,7 +53,10 @@ export class RunExecutor {
   async plan({ run_id }: PlanJob, signal: AbortSignal): Promise<void> {
     const run = await this.#d.runs.getById(run_id);
     if (!run || !(await this.#d.progress.start(run_id))) return; // deleted or canceled before it began
-    const source = (run.data_source as JsonlDataSource).source;
+    const source = (run.data_source as RunDataSource).source as RowSource;
+    const evalRecord = await this.#d.evals.get(run.project, run.eval_id);
+    if (!evalRecord) return; // the eval was deleted with its runs
+    const config = evalRecord.data_source_config as DataSourceConfig;
     const size = this.#d.batchSize;
     let count = 0;
     let staged = 0; // rows written so far
@@ -71,7 +77,7 @@ export class RunExecutor {
       if (open.length > 0) await this.#d.enqueueBatches(run_id, open);
     };
     try {
-      for await (const { index, row } of sourceRows(source, this.#d.files, run.project)) {
+      for await (const { index, row } of sourceRows(source, this.#d, run.project, config)) {
         pending.push({ row_index: index, item: row.item, sample: row.sample ?? null });
         count = index + 1;
         if (pending.length >= ROW_INSERT_CHUNK) {
@@ -106,7 +112,8 @@ export class RunExecutor {
     const run = await this.#d.runs.getById(runId);
     const ds = run?.data_source as RunDataSource | undefined;
     let plan: SamplingPlan | null = null;
-    if (ds && ds.type !== 'jsonl') {
+    // A run without a model (a stored_completions source) grades the logged answers as they are.
+    if (ds && ds.type !== 'jsonl' && ds.model !== undefined && ds.model !== '') {
       const render = ds.input_messages ? compileMessages(ds.input_messages) : null;
       plan = { ds, model: ds.model ?? '', render };
     }

@@ -7,15 +7,17 @@ import type { EvalRunObject, ListObject } from '../domain/wire-objects.ts';
 import type { RunQueue } from '../queue/run-queue.ts';
 import type { FileRepository } from '../storage/file-repository.ts';
 import type { RunRecord, RunRepository } from '../storage/run-repository.ts';
+import type { StoredCompletionRepository } from '../storage/stored-completion-repository.ts';
 import type { EvalService } from './eval-service.ts';
 import { presentList, presentRun } from './present.ts';
 import { compileRowValidator } from './row-validator.ts';
-import { SourceRowError, sourceRowErrorToApi, sourceRows } from './source-rows.ts';
+import { SourceRowError, sourceRowErrorToApi, sourceRows, storedCompletionFilter } from './source-rows.ts';
 
 export interface RunServiceDeps {
   evals: EvalService;
   runs: RunRepository;
   files: FileRepository;
+  storedCompletions: StoredCompletionRepository;
   queue: RunQueue;
   /** Base of `report_url` (the configured public URL, else the address the server is bound to). */
   publicUrl: () => string;
@@ -30,39 +32,47 @@ export class RunService {
   async create(project: string, evalId: string, req: CreateRunRequest): Promise<EvalRunObject> {
     const evalRecord = await this.#d.evals.record(project, evalId);
     const source = req.data_source;
-    if (source.source.type !== 'file_content' && source.source.type !== 'file_id') {
-      throw badRequest(`Source type '${source.source.type}' reads logged traffic, which this Proctor build does not record yet; use 'file_content' or 'file_id'.`, 'data_source.source.type', 'unsupported_data_source');
+    const rowSource = source.source;
+    if (rowSource.type === 'responses') {
+      throw badRequest(
+        "Source type 'responses' reads logged Responses API traffic; Proctor logs Chat Completions (POST /v1/chat/completions with store: true). Use a 'completions' data source with a 'stored_completions' source.",
+        'data_source.source.type',
+        'unsupported_data_source',
+      );
     }
-    if (source.type !== 'jsonl' && (source.model === undefined || source.model === '')) {
+    // A stored_completions source without a model grades the logged answers as they are.
+    const regrades = rowSource.type === 'stored_completions' && source.type !== 'jsonl' && (source.model === undefined || source.model === '') && source.input_messages === undefined;
+    if (source.type !== 'jsonl' && !regrades && (source.model === undefined || source.model === '')) {
       throw badRequest(`Missing required parameter: 'data_source.model' (a '${source.type}' run samples this model for every row).`, 'data_source.model', 'missing_required_parameter');
     }
-    if (source.type !== 'jsonl' && source.input_messages === undefined) {
+    if (source.type !== 'jsonl' && !regrades && source.input_messages === undefined) {
       throw badRequest(`Missing required parameter: 'data_source.input_messages' (what to send the model for each row).`, 'data_source.input_messages', 'missing_required_parameter');
     }
-    const rowSource = source.source;
     const config = evalRecord.data_source_config as DataSourceConfig;
-    if (config.type !== 'custom') {
-      throw badRequest(`Eval '${evalId}' has a '${config.type}' data source config; its runs read stored completions, which this Proctor build does not record yet.`, 'data_source', 'unsupported_data_source');
-    }
 
-    // Every row is checked before the run exists: a bad row is the caller's 400, not a failed run.
-    // Rows of a sampling run carry no sample (the model makes it), so only `item` is checked then.
-    const properties = (config.schema['properties'] ?? {}) as Record<string, unknown>;
-    const validate = compileRowValidator(source.type === 'jsonl' ? config.schema : { type: 'object', properties: { item: properties['item'] ?? {} }, required: ['item'] });
     let rows = 0;
-    try {
-      for await (const { row, where } of sourceRows(rowSource, this.#d.files, project)) {
-        const problem = validate(row);
-        if (problem) {
-          const param = rowSource.type === 'file_content' ? `${where}${problem.path}` : 'data_source.source.id';
-          const field = problem.path.replace(/^\./, '') || 'row';
-          throw badRequest(`Row ${rows} (${where}) does not match the eval's schema: '${field}' ${problem.message}.`, param, 'invalid_data_source');
+    if (rowSource.type === 'stored_completions') {
+      // Logged rows are Proctor's own records: counted, not validated.
+      rows = await this.#d.storedCompletions.count(project, storedCompletionFilter(rowSource, config));
+    } else {
+      // Every row is checked before the run exists: a bad row is the caller's 400, not a failed run.
+      // Rows of a sampling run carry no sample (the model makes it), so only `item` is checked then.
+      const properties = (config.schema['properties'] ?? {}) as Record<string, unknown>;
+      const validate = compileRowValidator(source.type === 'jsonl' ? config.schema : { type: 'object', properties: { item: properties['item'] ?? {} }, required: ['item'] });
+      try {
+        for await (const { row, where } of sourceRows(rowSource, this.#d, project, config)) {
+          const problem = validate(row);
+          if (problem) {
+            const param = rowSource.type === 'file_content' ? `${where}${problem.path}` : 'data_source.source.id';
+            const field = problem.path.replace(/^\./, '') || 'row';
+            throw badRequest(`Row ${rows} (${where}) does not match the eval's schema: '${field}' ${problem.message}.`, param, 'invalid_data_source');
+          }
+          rows++;
         }
-        rows++;
+      } catch (error) {
+        if (error instanceof SourceRowError) throw sourceRowErrorToApi(error);
+        throw error;
       }
-    } catch (error) {
-      if (error instanceof SourceRowError) throw sourceRowErrorToApi(error);
-      throw error;
     }
 
     const record = await this.#d.runs.insert({

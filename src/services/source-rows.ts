@@ -1,8 +1,12 @@
 import { badRequest } from '../domain/api-error.ts';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../domain/json-depth.ts';
 import { jsonlRowSchema, type JsonlDataSource, type JsonlRow } from '../domain/run-data-source.ts';
+import type { DataSourceConfig } from '../domain/data-source-config.ts';
+import type { CompletionsDataSource } from '../domain/run-data-source.ts';
 import type { FileRepository } from '../storage/file-repository.ts';
 import { jsonlLines, LineTooLongError } from '../storage/jsonl-lines.ts';
+import type { StoredCompletionFilter, StoredCompletionRepository } from '../storage/stored-completion-repository.ts';
+import { storedCompletionRow } from './stored-completion-row.ts';
 
 /** One data row of a run, numbered from 0 in source order (its `datasource_item_id`). */
 export interface SourceRow {
@@ -26,11 +30,41 @@ export function sourceRowErrorToApi(error: SourceRowError) {
   return badRequest(error.message, error.param, 'invalid_data_source');
 }
 
+/** Every kind of row source a run can name. */
+export type RowSource = JsonlDataSource['source'] | CompletionsDataSource['source'];
+export type StoredCompletionsSource = Extract<RowSource, { type: 'stored_completions' }>;
+
+/** Where rows come from: uploaded files and the logging proxy's stored completions. */
+export interface RowStores {
+  files: FileRepository;
+  storedCompletions: StoredCompletionRepository;
+}
+
 /**
- * Rows of a jsonl data source, streamed: inline content is already in memory (bounded by the body
- * limit); an uploaded file is read chunk by chunk and parsed line by line.
+ * The logs a `stored_completions` source selects: its filters, within the eval's own metadata
+ * filter when the eval's data source config (`logs` / `stored_completions`) names one — a run's
+ * metadata narrows it further and wins on a shared key.
  */
-export async function* sourceRows(source: JsonlDataSource['source'], files: FileRepository, project: string): AsyncGenerator<SourceRow> {
+export function storedCompletionFilter(source: StoredCompletionsSource, config: DataSourceConfig): StoredCompletionFilter {
+  const base = config.type === 'custom' ? {} : (config.metadata ?? {});
+  return { ...source, metadata: { ...base, ...(source.metadata ?? {}) } };
+}
+
+/**
+ * Rows of a data source, streamed: inline content is already in memory (bounded by the body
+ * limit); an uploaded file is read chunk by chunk and parsed line by line; stored completions are
+ * read a page at a time.
+ */
+export async function* sourceRows(source: RowSource, stores: RowStores, project: string, config: DataSourceConfig): AsyncGenerator<SourceRow> {
+  if (source.type === 'stored_completions') {
+    let index = 0;
+    for await (const record of stores.storedCompletions.select(project, storedCompletionFilter(source, config))) {
+      yield { index, row: storedCompletionRow(record), where: `stored completion ${record.id}` };
+      index++;
+    }
+    return;
+  }
+  const files = stores.files;
   if (source.type === 'file_content') {
     for (let i = 0; i < source.content.length; i++) {
       yield { index: i, row: source.content[i] as JsonlRow, where: `data_source.source.content[${i}]` };

@@ -103,6 +103,19 @@ export interface FileChunksTable {
   data: Uint8Array;
 }
 
+export interface StoredCompletionsTable {
+  id: string;
+  project: string;
+  /** The model the caller asked for, and the one the upstream answered as (e.g. a dated snapshot). */
+  model: string;
+  response_model: string;
+  metadata: Json<Record<string, string>>;
+  request: Json<Record<string, unknown>>;
+  response: Json<Record<string, unknown>>;
+  created_at: number;
+  seq: Generated<number>;
+}
+
 export interface Tables {
   evals: EvalsTable;
   runs: RunsTable;
@@ -113,4 +126,5 @@ export interface Tables {
   output_items: OutputItemsTable;
   files: FilesTable;
   file_chunks: FileChunksTable;
+  stored_completions: StoredCompletionsTable;
 }
