@@ -1,4 +1,4 @@
-// Preloaded into the benchmarked server (`node --import tsx --import bench/event-loop-probe.ts …`):
+// Preloaded into the benchmarked server (compiled to .bench/event-loop-probe.mjs by proctor-process.ts):
 // measures how long the server's event loop is kept from turning — while it is, no HTTP request
 // is read and no timer fires (a long chain of already-resolved promises starves it just as well
 // as synchronous work does). A 20 ms interval timer notes how late each of its ticks is; about

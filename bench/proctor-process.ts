@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
 import { onCleanup } from './cleanup.ts';
 import { freePort, sleep } from './net-util.ts';
 import { readCpuSeconds, readMemory } from './proc-stats.ts';
@@ -78,16 +80,34 @@ export async function startProctorProcess(o: StartOptions): Promise<ProctorProce
   }
 }
 
+let built: Promise<{ main: string; probe: string }> | null = null;
+
+/**
+ * The server as users run it (`npm start`: the bundle scripts/build.mjs writes to dist/, no
+ * TypeScript loader in the process), and the event-loop probe compiled beside it. Built once per
+ * benchmark process.
+ */
+function builtServer(root: string): Promise<{ main: string; probe: string }> {
+  built ??= (async () => {
+    const { build } = (await import(pathToFileURL(join(root, 'scripts', 'build.mjs')).href)) as { build: () => Promise<string> };
+    const main = await build();
+    const probe = join(root, '.bench', 'event-loop-probe.mjs');
+    await esbuild.build({ entryPoints: [join(root, 'bench', 'event-loop-probe.ts')], outfile: probe, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+    return { main, probe };
+  })();
+  return built;
+}
+
 async function startOnce(o: StartOptions, port: number): Promise<ProctorProcess> {
   const started = Date.now();
   const logFd = openSync(o.logPath, 'a');
   const probeFile = `${o.logPath.replace(/\.log$/, '')}.event-loop.jsonl`;
-  const probe = join(o.root, 'bench', 'event-loop-probe.ts');
+  const { main, probe } = await builtServer(o.root);
   const nodeArgs = [...o.nodeArgs];
   // Profiles of each server in a directory named after it (`jsonl-pglite.cpuprofiles/`): node writes
-  // one per thread (the main thread is tid 0; tsx's loader thread writes its own).
+  // one per thread (the main thread is tid 0).
   if (nodeArgs.includes('--cpu-prof') && !nodeArgs.some((a) => a.startsWith('--cpu-prof-dir'))) nodeArgs.push(`--cpu-prof-dir=${o.logPath.replace(/\.log$/, '')}.cpuprofiles`);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', '--import', probe, 'src/cli/main.ts', 'serve'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', probe, main, 'serve'], {
     cwd: o.root,
     env: { ...serverEnv(o.env, port), PROCTOR_BENCH_PROBE_FILE: probeFile },
     stdio: ['ignore', logFd, logFd],

@@ -39,6 +39,9 @@ export class JobQueue implements RunQueue {
     this.#boss.on('error', (error: unknown) => this.#log.error('queue error', { error }));
   }
 
+  /** This process's worker id per queue (set by `work`). */
+  readonly #workers = new Map<string, string>();
+
   async start(): Promise<void> {
     await this.#boss.start();
     const queueOptions = { retryLimit: 8, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 3600, heartbeatSeconds: 30, notify: true, retentionSeconds: 7 * 24 * 3600, deleteAfterSeconds: 24 * 3600 };
@@ -56,6 +59,7 @@ export class JobQueue implements RunQueue {
 
   async enqueuePlan(runId: string): Promise<void> {
     await this.#boss.send(PLAN_QUEUE, { run_id: runId } satisfies PlanJob);
+    this.#wake(PLAN_QUEUE);
   }
 
   async enqueueBatches(runId: string, batchIndexes: readonly number[]): Promise<void> {
@@ -63,6 +67,16 @@ export class JobQueue implements RunQueue {
       const jobs = batchIndexes.slice(i, i + 1000).map((batch_index) => ({ data: { run_id: runId, batch_index } satisfies BatchJob }));
       await this.#boss.insert(BATCH_QUEUE, jobs);
     }
+    this.#wake(BATCH_QUEUE);
+  }
+
+  /**
+   * A job enqueued here is fetched by this process's own worker at once, not at its next poll:
+   * PGlite has no LISTEN/NOTIFY, and even with it the round trip costs more than a local call.
+   */
+  #wake(queue: string): void {
+    const id = this.#workers.get(queue);
+    if (id !== undefined) this.#boss.notifyWorker(id);
   }
 
   /**
@@ -97,12 +111,14 @@ export class JobQueue implements RunQueue {
         throw error;
       }
     };
-    await this.#boss.work<PlanJob, unknown, typeof options>(PLAN_QUEUE, options, async (jobs) => {
+    const planWorker = await this.#boss.work<PlanJob, unknown, typeof options>(PLAN_QUEUE, options, async (jobs) => {
       for (const job of jobs) await attempt(job, job.data.run_id, 'plan', () => handlers.plan(job.data, job.signal));
     });
-    await this.#boss.work<BatchJob, unknown, typeof options>(BATCH_QUEUE, options, async (jobs) => {
+    const batchWorker = await this.#boss.work<BatchJob, unknown, typeof options>(BATCH_QUEUE, options, async (jobs) => {
       for (const job of jobs) await attempt(job, job.data.run_id, `batch ${job.data.batch_index}`, () => handlers.batch(job.data, job.signal));
     });
+    this.#workers.set(PLAN_QUEUE, planWorker);
+    this.#workers.set(BATCH_QUEUE, batchWorker);
   }
 
   async stop(): Promise<void> {

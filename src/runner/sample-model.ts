@@ -50,7 +50,10 @@ function toResponsesInput(m: RenderedMessage): ResponseInputItem {
   return { role: m.role as 'user', content };
 }
 
+/** `output_json`: the output parsed when it looks like JSON; a failed parse (an exception) is not cheap, so prose skips it. */
 function parseJson(text: string): unknown {
+  const first = text.trimStart()[0];
+  if (first !== '{' && first !== '[') return null;
   try {
     return JSON.parse(text) as unknown;
   } catch {

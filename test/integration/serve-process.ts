@@ -52,10 +52,13 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, PROCTOR_HOST: '127.0.0.1', PROCTOR_LOG_LEVEL: 'warn', ...extra };
 }
 
-/** Starts `proctor serve` with `env` (storage, limits…) on a free port; does not wait for it. */
-export async function spawnServe(env: Record<string, string>): Promise<Serve> {
+/**
+ * Starts `proctor serve` with `env` (storage, limits…) on a free port; does not wait for it. From
+ * the TypeScript sources through tsx, or `script`: a built entry point (scripts/build.mjs).
+ */
+export async function spawnServe(env: Record<string, string>, script?: string): Promise<Serve> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+  const child = spawn(process.execPath, script === undefined ? ['--import', 'tsx', 'src/cli/main.ts', 'serve'] : [script, 'serve'], {
     cwd: ROOT,
     env: childEnv({ PROCTOR_PORT: String(port), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -92,8 +95,8 @@ export async function waitForHealth(s: Serve, timeoutMs = 60_000): Promise<void>
 }
 
 /** Starts a serve and waits until it answers /health. */
-export async function startServe(env: Record<string, string>): Promise<Serve> {
-  const s = await spawnServe(env);
+export async function startServe(env: Record<string, string>, script?: string): Promise<Serve> {
+  const s = await spawnServe(env, script);
   await waitForHealth(s);
   return s;
 }

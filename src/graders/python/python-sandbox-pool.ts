@@ -99,11 +99,14 @@ interface Slot {
 }
 
 const MAX_REQUEUE = 2;
-const workerUrl = new URL('./python-worker.ts', import.meta.url).href;
-const tsxApiUrl = import.meta.resolve('tsx/esm/api');
 const pyodideIndexUrl = fileURLToPath(new URL('./', import.meta.resolve('pyodide')));
-// A worker does not inherit the main thread's TypeScript loader; register tsx there first.
-const bootstrap = `import(${JSON.stringify(tsxApiUrl)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl)}); });`;
+// Running from TypeScript sources (tsx), a worker does not inherit the main thread's loader:
+// register tsx there first. Running from the build (scripts/build.mjs), the worker is a sibling
+// JavaScript entry point and needs no loader.
+const fromSources = import.meta.url.endsWith('.ts');
+const bootstrap = fromSources
+  ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./python-worker.ts', import.meta.url).href)}); });`
+  : `import(${JSON.stringify(new URL('./python-worker.mjs', import.meta.url).href)});`;
 
 // One snapshot per process: every pool boots the same interpreter from the same files.
 let sharedSnapshot: SharedArrayBuffer | null = null;
