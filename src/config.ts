@@ -73,7 +73,7 @@ const envSchema = z.object({
   PROCTOR_AZURE_REQUIRE_PREVIEW_HEADER: boolText.default(true),
   PROCTOR_MAX_BODY_MB: intText(1, 4096).default(64),
   PROCTOR_MAX_FILE_MB: intText(1, 1_048_576).default(2048),
-  PROCTOR_WORKER_CONCURRENCY: intText(1, 256).default(2),
+  PROCTOR_WORKER_CONCURRENCY: intText(1, 256).default(4),
   PROCTOR_BATCH_SIZE: intText(1, 100_000).default(500),
   PROCTOR_MODEL_TIMEOUT_MS: intText(100, 3_600_000).default(120_000),
   PROCTOR_PYTHON_WORKERS: intText(1, 64).default(2),
