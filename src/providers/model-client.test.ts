@@ -104,7 +104,7 @@ for (const [transport, fetchImpl] of transports) describe(`ModelClients against 
   it('a 4xx is not retried and keeps the upstream code', async () => {
     fake.setBehavior({ script: [{ status: 400, body: { error: { message: 'context too long', type: 'invalid_request_error', code: 'context_length_exceeded', param: null } } }] });
     const r = errorOf(await clients.chat('gpt-4o-mini', hello));
-    assert.deepEqual(r, { ok: false, attempts: 1, error: { code: 'context_length_exceeded', message: 'upstream answered 400 context too long' } });
+    assert.deepEqual(r, { ok: false, attempts: 1, status: 400, error: { code: 'context_length_exceeded', message: 'upstream answered 400 context too long' } });
   });
 
   it('a connection reset (before or during the body) is retried', async () => {

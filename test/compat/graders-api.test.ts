@@ -466,7 +466,9 @@ for (const db of testDatabases()) {
         const client = openaiClient(server.url);
         expectValidate(await validate(client, scoreModel), scoreModel);
         expectValidate(await validate(client, labelModel), labelModel);
-        const inMulti = { type: 'multi', name: 'm', graders: { judge: labelModel, cos: similarity('cos', 'cosine') }, calculate_output: 'judge + cos' };
+        // In the EvalItem form validate echoes (the short form is normalised to it; see expectValidate).
+        const label = { ...labelModel, input: [{ type: 'message', role: 'user', content: { type: 'input_text', text: 'Is {{ sample.output_text }} right?' } }] };
+        const inMulti = { type: 'multi', name: 'm', graders: { judge: label, score: scoreModel, cos: similarity('cos', 'cosine') }, calculate_output: 'judge + score + cos' };
         expectValidate(await validate(client, inMulti), inMulti);
       });
     });
