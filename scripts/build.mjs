@@ -43,6 +43,8 @@ export async function build(outdir = join(root, 'dist')) {
     for (const file of files) renameSync(join(staging, file), join(outdir, file));
   } finally {
     rmSync(staging, { recursive: true, force: true });
+    // esbuild keeps a helper process for later builds; the server makes none, so end it now.
+    await esbuild.stop();
   }
   return join(outdir, 'main.mjs');
 }

@@ -1,6 +1,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
+import { LeanHeaders, LeanResponse } from './lean-response.ts';
+
+/** The body is handed over decoded and whole: these headers no longer describe it. */
+const DECODED_HEADERS: ReadonlySet<string> = new Set(['content-encoding', 'content-length']);
 
 export interface NodeHttpFetchOptions {
   /** Open sockets per upstream host (keep-alive). Default 256. */
@@ -82,24 +86,20 @@ export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): typeof 
         res.on('end', () => {
           if (settled) return;
           const status = res.statusCode ?? 0;
-          const responseHeaders = new Headers();
-          const raw = res.rawHeaders;
-          for (let i = 0; i + 1 < raw.length; i += 2) {
-            const name = raw[i]!.toLowerCase();
-            if (name !== 'content-encoding' && name !== 'content-length') responseHeaders.append(name, raw[i + 1]!);
-          }
-          let response: Response;
+          let response: LeanResponse;
           try {
             const payload = decode(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), res.headers['content-encoding']);
             const empty = status === 204 || status === 205 || status === 304 || init.method === 'HEAD';
-            response = new Response(empty ? null : payload, { status, statusText: res.statusMessage ?? '', headers: responseHeaders });
+            const responseHeaders = new LeanHeaders(res.rawHeaders, DECODED_HEADERS);
+            response = new LeanResponse(empty ? null : payload, { status, statusText: res.statusMessage ?? '', headers: responseHeaders, url: url.href });
           } catch (error) {
             fail(error);
             return;
           }
           settled = true;
           signal?.removeEventListener('abort', onAbort);
-          resolve(response);
+          // The SDK reads status, headers, text() and (rarely) body: what LeanResponse provides.
+          resolve(response as unknown as Response);
         });
       });
       request.on('error', fail);
