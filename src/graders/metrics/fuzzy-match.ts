@@ -11,7 +11,7 @@
  * skips in `wRatioText` keep just the saving).
  */
 import { LcsPattern, lcsLength } from './levenshtein.ts';
-import { defaultProcess, toCodePoints } from './rapidfuzz-default-process.ts';
+import { defaultProcessCodePoints, toCodePoints } from './rapidfuzz-default-process.ts';
 
 type Seq = readonly number[];
 
@@ -40,8 +40,9 @@ function prepare(text: string, options: FuzzOptions): Text {
       break;
     }
   }
-  const str = options.defaultProcess === true ? defaultProcess(text) : text;
-  return { str, cps: toCodePoints(str), wide };
+  if (options.defaultProcess !== true) return { str: text, cps: toCodePoints(text), wide };
+  const { str, cps } = defaultProcessCodePoints(text);
+  return { str, cps, wide };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -220,8 +221,14 @@ function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** Words sorted by code points, and whether any holds a surrogate (then `<` is not that order). */
+interface SortedWords {
+  readonly words: string[];
+  readonly surrogates: boolean;
+}
+
 /** Words split on whitespace, sorted by code points; duplicates are kept. */
-function sortedSplit(text: Text): string[] {
+function sortedSplit(text: Text): SortedWords {
   const { str, wide } = text;
   const words: string[] = [];
   let surrogates = false;
@@ -236,7 +243,43 @@ function sortedSplit(text: Text): string[] {
       surrogates = true;
     }
   }
-  return surrogates ? words.sort(compareCodePoints) : words.sort();
+  return sortWords(words, surrogates);
+}
+
+function sortWords(words: string[], surrogates: boolean): SortedWords {
+  if (surrogates) words.sort(compareCodePoints);
+  else if (words.length <= SHORT_LIST) sortShortList(words);
+  else words.sort();
+  return { words, surrogates };
+}
+
+/** Lists up to this long are sorted by `sortShortList` (insertion sort: quadratic). */
+const SHORT_LIST = 64;
+const sortKeys = new Float64Array(SHORT_LIST);
+
+/**
+ * Sorts a short list of surrogate-free words in UTF-16 order (= code point order for them), like
+ * `words.sort()` but several times faster: each word carries a number made of its first three
+ * units (a missing unit counting as 0, below every real one), so a smaller key means a smaller
+ * word, and only equal keys need a string comparison.
+ */
+function sortShortList(words: string[]): void {
+  const keys = sortKeys;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] as string;
+    const n = word.length;
+    const key = (n > 0 ? word.charCodeAt(0) * 0x100000000 : 0) + (n > 1 ? word.charCodeAt(1) * 0x10000 : 0) + (n > 2 ? word.charCodeAt(2) : 0);
+    let j = i - 1;
+    while (j >= 0) {
+      const other = keys[j] as number;
+      if (other < key || (other === key && (words[j] as string) <= word)) break;
+      keys[j + 1] = other;
+      words[j + 1] = words[j] as string;
+      j--;
+    }
+    keys[j + 1] = key;
+    words[j + 1] = word;
+  }
 }
 
 /** Length in code points (Python `len`). */
@@ -255,14 +298,29 @@ function codePointLength(str: string): number {
   return length;
 }
 
-/** Words joined by single spaces, as code points (`SplittedSentenceView::join`). */
+/**
+ * Words joined by single spaces, as code points (`SplittedSentenceView::join`): the code points
+ * of `words.join(' ')`, decoded word by word (a surrogate pair never spans the separator).
+ */
 function join(words: readonly string[]): Seq {
-  return toCodePoints(words.join(' '));
-}
-
-/** Removes adjacent duplicates of a sorted word list (`SplittedSentenceView::dedupe`). */
-function dedupe(words: readonly string[]): string[] {
-  return words.filter((word, i) => i === 0 || words[i - 1] !== word);
+  const out: number[] = [];
+  for (let w = 0; w < words.length; w++) {
+    if (w > 0) out.push(0x20);
+    const word = words[w] as string;
+    for (let i = 0; i < word.length; i++) {
+      const unit = word.charCodeAt(i);
+      if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < word.length) {
+        const low = word.charCodeAt(i + 1);
+        if (low >= 0xdc00 && low <= 0xdfff) {
+          out.push(((unit - 0xd800) << 10) + (low - 0xdc00) + 0x10000);
+          i++;
+          continue;
+        }
+      }
+      out.push(unit);
+    }
+  }
+  return out;
 }
 
 interface Decomposition {
@@ -271,17 +329,52 @@ interface Decomposition {
   readonly diffBA: string[];
 }
 
-/** Distinct words of both sides split into common words and words of only one side, all sorted. */
-function setDecomposition(a: readonly string[], b: readonly string[]): Decomposition {
-  const distinctA = dedupe(a);
-  const distinctB = dedupe(b);
-  const inA = new Set(distinctA);
-  const inB = new Set(distinctB);
-  return {
-    intersection: distinctA.filter((word) => inB.has(word)),
-    diffAB: distinctA.filter((word) => !inB.has(word)),
-    diffBA: distinctB.filter((word) => !inA.has(word)),
-  };
+/** Index of the first word after `words[i]` that differs from it. */
+function skipCopies(words: readonly string[], i: number): number {
+  const word = words[i];
+  do i++;
+  while (i < words.length && words[i] === word);
+  return i;
+}
+
+/**
+ * Distinct words of both sides split into common words and words of only one side, all sorted
+ * (`detail::set_decomposition` after `dedupe`): one merge of the two sorted lists.
+ */
+function setDecomposition(a: SortedWords, b: SortedWords): Decomposition {
+  const wordsA = a.words;
+  const wordsB = b.words;
+  const byCodePoints = a.surrogates || b.surrogates;
+  const intersection: string[] = [];
+  const diffAB: string[] = [];
+  const diffBA: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < wordsA.length && j < wordsB.length) {
+    const x = wordsA[i] as string;
+    const y = wordsB[j] as string;
+    if (x === y) {
+      intersection.push(x);
+      i = skipCopies(wordsA, i);
+      j = skipCopies(wordsB, j);
+    } else if (byCodePoints ? compareCodePoints(x, y) < 0 : x < y) {
+      diffAB.push(x);
+      i = skipCopies(wordsA, i);
+    } else {
+      diffBA.push(y);
+      j = skipCopies(wordsB, j);
+    }
+  }
+  for (; i < wordsA.length; i = skipCopies(wordsA, i)) diffAB.push(wordsA[i] as string);
+  for (; j < wordsB.length; j = skipCopies(wordsB, j)) diffBA.push(wordsB[j] as string);
+  return { intersection, diffAB, diffBA };
+}
+
+/** Code point length of `words.join(' ')`. */
+function joinedLength(words: readonly string[]): number {
+  let length = words.length > 0 ? words.length - 1 : 0;
+  for (const word of words) length += codePointLength(word);
+  return length;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,7 +388,7 @@ function setDecomposition(a: readonly string[], b: readonly string[]): Decomposi
 function tokenSetScore(d: Decomposition): number {
   const abJoined = join(d.diffAB);
   const baJoined = join(d.diffBA);
-  const sectLen = codePointLength(d.intersection.join(' '));
+  const sectLen = joinedLength(d.intersection);
   const sep = sectLen > 0 ? 1 : 0;
   const sectABLen = sectLen + sep + abJoined.length;
   const sectBALen = sectLen + sep + baJoined.length;
@@ -311,7 +404,7 @@ function tokenSetScore(d: Decomposition): number {
 
 /** `fuzz::token_sort_ratio`. */
 function tokenSortRatioText(a: Text, b: Text): number {
-  return ratioSeq(join(sortedSplit(a)), join(sortedSplit(b)));
+  return ratioSeq(join(sortedSplit(a).words), join(sortedSplit(b).words));
 }
 
 /** `fuzz::token_set_ratio`. */
@@ -319,7 +412,7 @@ function tokenSetRatioText(a: Text, b: Text): number {
   const tokensA = sortedSplit(a);
   const tokensB = sortedSplit(b);
   // FuzzyWuzzy compatibility: no words on one side scores 0
-  if (tokensA.length === 0 || tokensB.length === 0) return 0;
+  if (tokensA.words.length === 0 || tokensB.words.length === 0) return 0;
   const d = setDecomposition(tokensA, tokensB);
   // one sentence's words are all contained in the other's
   if (d.intersection.length > 0 && (d.diffAB.length === 0 || d.diffBA.length === 0)) return 100;
@@ -332,20 +425,20 @@ function tokenRatioText(a: Text, b: Text): number {
   const tokensB = sortedSplit(b);
   const d = setDecomposition(tokensA, tokensB);
   if (d.intersection.length > 0 && (d.diffAB.length === 0 || d.diffBA.length === 0)) return 100;
-  const sortRatio = ratioSeq(join(tokensA), join(tokensB));
+  const sortRatio = ratioSeq(join(tokensA.words), join(tokensB.words));
   return Math.max(sortRatio, tokenSetScore(d));
 }
 
 /** `fuzz::partial_token_sort_ratio`. */
 function partialTokenSortRatioText(a: Text, b: Text): number {
-  return partialRatioSeq(join(sortedSplit(a)), join(sortedSplit(b)));
+  return partialRatioSeq(join(sortedSplit(a).words), join(sortedSplit(b).words));
 }
 
 /** `fuzz::partial_token_set_ratio`. */
 function partialTokenSetRatioText(a: Text, b: Text): number {
   const tokensA = sortedSplit(a);
   const tokensB = sortedSplit(b);
-  if (tokensA.length === 0 || tokensB.length === 0) return 0;
+  if (tokensA.words.length === 0 || tokensB.words.length === 0) return 0;
   const d = setDecomposition(tokensA, tokensB);
   // a common word is a perfect partial match
   if (d.intersection.length > 0) return 100;
@@ -358,9 +451,9 @@ function partialTokenRatioText(a: Text, b: Text): number {
   const tokensB = sortedSplit(b);
   const d = setDecomposition(tokensA, tokensB);
   if (d.intersection.length > 0) return 100;
-  const result = partialRatioSeq(join(tokensA), join(tokensB));
+  const result = partialRatioSeq(join(tokensA.words), join(tokensB.words));
   // without duplicate words the set variant compares the very same strings: skip it
-  if (tokensA.length === d.diffAB.length && tokensB.length === d.diffBA.length) return result;
+  if (tokensA.words.length === d.diffAB.length && tokensB.words.length === d.diffBA.length) return result;
   return Math.max(result, partialRatioSeq(join(d.diffAB), join(d.diffBA)));
 }
 

@@ -27,7 +27,7 @@ function random(seed: number): () => number {
 describe('bit-parallel LCS', () => {
   it('matches the DP table on random sequences of every word-boundary length', () => {
     const next = random(7);
-    const lengths = [0, 1, 2, 31, 32, 33, 63, 64, 65, 96, 130];
+    const lengths = [0, 1, 2, 31, 32, 33, 63, 64, 65, 96, 97, 127, 128, 130, 200];
     for (const alphabet of [2, 4, 30, 300, 70000]) {
       for (const n of lengths) {
         for (const m of lengths) {
@@ -42,6 +42,19 @@ describe('bit-parallel LCS', () => {
     }
   });
 
+  it('LCS of every prefix, for patterns of one to seven words (seeded)', () => {
+    const next = random(11);
+    for (const alphabet of [3, 40, 70000]) {
+      for (const n of [1, 20, 32, 40, 64, 90, 128, 150, 224]) {
+        const a = Array.from({ length: n }, () => Math.floor(next() * alphabet));
+        const b = Array.from({ length: 60 }, () => Math.floor(next() * alphabet));
+        const out = new Int32Array(b.length);
+        new LcsPattern(a).lcsOfPrefixes(b, 0, b.length, out);
+        for (let k = 0; k < b.length; k++) assert.equal(out[k], lcsTable(a, b.slice(0, k + 1)), `alphabet ${alphabet}, ${n}, prefix ${k + 1}`);
+      }
+    }
+  });
+
   it('a reused pattern forgets the previous one', () => {
     const pattern = new LcsPattern([1, 2, 3, 300]);
     assert.equal(pattern.lcs([1, 2, 3, 300]), 4);
@@ -51,6 +64,14 @@ describe('bit-parallel LCS', () => {
     assert.equal(pattern.has(400), true);
     pattern.assign([9]);
     assert.equal(pattern.lcs([5, 400, 9]), 1);
+    // shrinking and growing again, through every kernel, with symbols above 255 mixed in
+    for (const length of [150, 3, 100, 40, 260, 1]) {
+      const a = Array.from({ length }, (_, i) => (i % 3 === 0 ? 1000 + (i % 7) : i % 11));
+      const b = Array.from({ length: 90 }, (_, i) => (i % 4 === 0 ? 1000 + (i % 5) : i % 13));
+      assert.equal(pattern.assign(a).lcs(b), lcsTable(a, b), `length ${length}`);
+      assert.equal(pattern.has(1000), true);
+      assert.equal(pattern.has(999), false);
+    }
   });
 
   it('windows of a text', () => {

@@ -30,15 +30,20 @@ function popcount32(x: number): number {
 export class LcsPattern {
   length = 0;
   private words = 1;
-  /** masks of symbols < 256, `words` entries per symbol */
-  private direct = new Int32Array(DIRECT_SYMBOLS);
-  /** symbols < 256 whose rows of `direct` are set (first `usedCount`), so `assign` clears just those */
+  /**
+   * The masks, `words` entries per row: row r < 256 belongs to symbol r (zero when the pattern
+   * lacks it); the pattern's other symbols get rows 256, 257 … (see `otherRows`).
+   */
+  private table = new Int32Array(DIRECT_SYMBOLS);
+  /** symbols < 256 whose rows are set (first `usedCount`), so `assign` clears just those */
   private used = new Int32Array(DIRECT_SYMBOLS);
   private usedCount = 0;
-  /** masks of the other symbols */
-  private readonly other = new Map<number, Int32Array>();
-  /** scratch state vector, reused between queries */
-  private state = new Int32Array(1);
+  /** 1 for the symbols listed in `used` */
+  private readonly isUsed = new Uint8Array(DIRECT_SYMBOLS);
+  /** row of each pattern symbol outside 0…255 */
+  private readonly otherRows = new Map<number, number>();
+  /** scratch state vector of `scanBlocks`, reused between queries */
+  private state = new Int32Array(8);
 
   constructor(pattern?: ArrayLike<number>, start = 0, end = pattern?.length ?? 0) {
     if (pattern !== undefined) this.assign(pattern, start, end);
@@ -46,47 +51,47 @@ export class LcsPattern {
 
   /** Re-prepares this object for `pattern[start, end)`, reusing its buffers. */
   assign(pattern: ArrayLike<number>, start = 0, end = pattern.length): this {
-    let direct = this.direct;
+    let table = this.table;
     const used = this.used;
+    const isUsed = this.isUsed;
     const oldWords = this.words;
     for (let k = 0; k < this.usedCount; k++) {
-      const row = (used[k] as number) * oldWords;
-      for (let w = 0; w < oldWords; w++) direct[row + w] = 0;
+      const symbol = used[k] as number;
+      for (let at = symbol * oldWords; at < (symbol + 1) * oldWords; at++) table[at] = 0;
+      isUsed[symbol] = 0;
+    }
+    if (this.otherRows.size > 0) {
+      table.fill(0, DIRECT_SYMBOLS * oldWords, (DIRECT_SYMBOLS + this.otherRows.size) * oldWords);
+      this.otherRows.clear();
     }
     let usedCount = 0;
-    if (this.other.size > 0) this.other.clear();
 
     const length = Math.max(0, end - start);
     const words = length <= WORD_BITS ? 1 : Math.ceil(length / WORD_BITS);
-    if (words > this.state.length) {
-      direct = this.direct = new Int32Array(DIRECT_SYMBOLS * words);
-      this.state = new Int32Array(words);
-    }
+    // room for a row per pattern position beyond the 256 direct ones (all zero: cleared above)
+    const needed = (DIRECT_SYMBOLS + length) * words;
+    if (table.length < needed) table = this.table = new Int32Array(Math.max(needed, 2 * table.length));
     this.length = length;
     this.words = words;
     for (let i = 0; i < length; i++) {
       const symbol = pattern[start + i] as number;
-      const word = i >>> 5;
-      const bit = 1 << (i & 31);
+      let row: number;
       if (symbol >= 0 && symbol < DIRECT_SYMBOLS) {
-        const row = symbol * words;
-        let empty = true;
-        for (let w = 0; w < words; w++) {
-          if (direct[row + w] !== 0) {
-            empty = false;
-            break;
-          }
+        if (isUsed[symbol] === 0) {
+          isUsed[symbol] = 1;
+          used[usedCount++] = symbol;
         }
-        if (empty) used[usedCount++] = symbol;
-        direct[row + word] = (direct[row + word] as number) | bit;
+        row = symbol;
       } else {
-        let masks = this.other.get(symbol);
-        if (masks === undefined) {
-          masks = new Int32Array(words);
-          this.other.set(symbol, masks);
+        let other = this.otherRows.get(symbol);
+        if (other === undefined) {
+          other = DIRECT_SYMBOLS + this.otherRows.size;
+          this.otherRows.set(symbol, other);
         }
-        masks[word] = (masks[word] as number) | bit;
+        row = other;
       }
+      const at = row * words + (i >>> 5);
+      table[at] = (table[at] as number) | (1 << (i & 31));
     }
     this.usedCount = usedCount;
     return this;
@@ -94,12 +99,8 @@ export class LcsPattern {
 
   /** True when the symbol occurs in the pattern (rapidfuzz's `CharSet::find`). */
   has(symbol: number): boolean {
-    if (symbol >= 0 && symbol < DIRECT_SYMBOLS) {
-      const base = symbol * this.words;
-      for (let w = 0; w < this.words; w++) if (this.direct[base + w] !== 0) return true;
-      return false;
-    }
-    return this.other.has(symbol);
+    if (symbol >= 0 && symbol < DIRECT_SYMBOLS) return this.isUsed[symbol] === 1;
+    return this.otherRows.has(symbol);
   }
 
   /** LCS length of the pattern and `text[start, end)`. */
@@ -118,21 +119,32 @@ export class LcsPattern {
     else if (end > start) this.scan(text, start, end, out);
   }
 
+  /** Offset in `table` of the symbol's masks, or -1 when the pattern lacks the symbol. */
+  private offsetOf(symbol: number): number {
+    if (symbol >= 0 && symbol < DIRECT_SYMBOLS) return symbol * this.words;
+    const row = this.otherRows.get(symbol);
+    return row === undefined ? -1 : row * this.words;
+  }
+
   private scan(text: ArrayLike<number>, start: number, end: number, out: Int32Array | undefined): number {
     if (this.words === 1) return this.scanOneWord(text, start, end, out);
     if (this.words === 2) return this.scanTwoWords(text, start, end, out);
+    if (this.words <= 4 && out === undefined) return this.scanFourWords(text, start, end);
     return this.scanBlocks(text, start, end, out);
   }
 
   private scanOneWord(text: ArrayLike<number>, start: number, end: number, out: Int32Array | undefined): number {
-    const direct = this.direct;
+    const table = this.table;
     const used = this.length === WORD_BITS ? -1 : (1 << this.length) - 1;
     let s = -1; // all ones: no pattern position matched yet
     for (let j = start; j < end; j++) {
       const symbol = text[j] as number;
-      let match: number;
-      if (symbol >= 0 && symbol < DIRECT_SYMBOLS) match = direct[symbol] as number;
-      else match = this.other.get(symbol)?.[0] ?? 0;
+      let match = 0;
+      if (symbol >= 0 && symbol < DIRECT_SYMBOLS) match = table[symbol] as number;
+      else if (this.otherRows.size > 0) {
+        const offset = this.offsetOf(symbol);
+        if (offset >= 0) match = table[offset] as number;
+      }
       const u = s & match;
       // (s + u) | (s - u), reduced to 32 bits; the sums are exact in doubles
       s = ((s + u) | 0) | ((s - u) | 0);
@@ -143,59 +155,98 @@ export class LcsPattern {
 
   /** `scanBlocks` unrolled for 33…64 symbols, the usual length of a sentence. */
   private scanTwoWords(text: ArrayLike<number>, start: number, end: number, out: Int32Array | undefined): number {
-    const direct = this.direct;
+    const table = this.table;
     const highUsed = this.length === 2 * WORD_BITS ? -1 : (1 << (this.length - WORD_BITS)) - 1;
     let s0 = -1;
     let s1 = -1;
     for (let j = start; j < end; j++) {
       const symbol = text[j] as number;
-      let m0: number;
-      let m1: number;
-      if (symbol >= 0 && symbol < DIRECT_SYMBOLS) {
-        m0 = direct[2 * symbol] as number;
-        m1 = direct[2 * symbol + 1] as number;
-      } else {
-        const masks = this.other.get(symbol);
-        m0 = masks?.[0] ?? 0;
-        m1 = masks?.[1] ?? 0;
+      const offset = symbol >= 0 && symbol < DIRECT_SYMBOLS ? 2 * symbol : this.offsetOf(symbol);
+      let m0 = 0;
+      let m1 = 0;
+      if (offset >= 0) {
+        m0 = table[offset] as number;
+        m1 = table[offset + 1] as number;
       }
-      const a0 = s0 >>> 0;
-      const u0 = (a0 & m0) >>> 0;
-      const sum0 = a0 + u0;
-      const carry = sum0 > 0xffffffff ? 1 : 0;
-      s0 = (sum0 | 0) | ((a0 - u0) | 0);
-      const a1 = s1 >>> 0;
-      const u1 = (a1 & m1) >>> 0;
-      s1 = ((a1 + u1 + carry) | 0) | ((a1 - u1) | 0);
+      const u0 = s0 & m0;
+      const x0 = (s0 + u0) | 0;
+      const carry = (u0 | (s0 & ~x0)) >>> 31;
+      s0 = x0 | (s0 & ~m0);
+      const u1 = s1 & m1;
+      s1 = ((s1 + u1 + carry) | 0) | (s1 & ~m1);
       if (out !== undefined) out[j - start] = popcount32(~s0) + popcount32(~s1 & highUsed);
     }
     return popcount32(~s0) + popcount32(~s1 & highUsed);
   }
 
-  private scanBlocks(text: ArrayLike<number>, start: number, end: number, out: Int32Array | undefined): number {
+  /**
+   * `scanBlocks` unrolled for 65…128 symbols (a long sentence), with the state in locals. A
+   * pattern of 3 words runs as 4 with an empty last word: its state stays all ones and counts no
+   * matches.
+   */
+  private scanFourWords(text: ArrayLike<number>, start: number, end: number): number {
+    const table = this.table;
     const words = this.words;
-    const direct = this.direct;
-    const state = this.state;
-    state.fill(-1, 0, words);
+    const hasOther = this.otherRows.size > 0;
+    let s0 = -1;
+    let s1 = -1;
+    let s2 = -1;
+    let s3 = -1;
     for (let j = start; j < end; j++) {
       const symbol = text[j] as number;
-      let masks: Int32Array | undefined;
-      let base = 0;
-      if (symbol >= 0 && symbol < DIRECT_SYMBOLS) {
-        masks = direct;
-        base = symbol * words;
-      } else {
-        masks = this.other.get(symbol);
-      }
+      const offset = symbol >= 0 && symbol < DIRECT_SYMBOLS ? symbol * words : hasOther ? this.offsetOf(symbol) : -1;
+      if (offset < 0) continue; // absent from the pattern: the state is unchanged
+      const m0 = table[offset] as number;
+      const m1 = table[offset + 1] as number;
+      const m2 = table[offset + 2] as number;
+      const m3 = words === 4 ? (table[offset + 3] as number) : 0;
+      // word by word: s' = (s + u + carry) | (s & ~m) with u = s & m; see scanBlocks
+      const u0 = s0 & m0;
+      const x0 = (s0 + u0) | 0;
+      const c0 = (u0 | (s0 & ~x0)) >>> 31;
+      s0 = x0 | (s0 & ~m0);
+      const u1 = s1 & m1;
+      const x1 = (s1 + u1 + c0) | 0;
+      const c1 = (u1 | (s1 & ~x1)) >>> 31;
+      s1 = x1 | (s1 & ~m1);
+      const u2 = s2 & m2;
+      const x2 = (s2 + u2 + c1) | 0;
+      const c2 = (u2 | (s2 & ~x2)) >>> 31;
+      s2 = x2 | (s2 & ~m2);
+      const u3 = s3 & m3;
+      s3 = ((s3 + u3 + c2) | 0) | (s3 & ~m3);
+    }
+    const high = words === 4 ? s3 : s2;
+    return popcount32(~s0) + popcount32(~s1) + (words === 4 ? popcount32(~s2) : 0) + popcount32(~high & this.usedBits(words - 1));
+  }
+
+  /**
+   * Any number of words, all of them per text symbol, the state in an array. Per word, with
+   * u = s & m (the matches still unused): s' = (s + u + carry) | (s & ~m), where carry is the
+   * carry out of the previous word's addition — computed from the sign bits, since JavaScript
+   * adds 32-bit integers only through doubles: a carry leaves an addition x = s + u + c
+   * exactly when the top bit is set in u (⊆ s), or in s but not in x.
+   */
+  private scanBlocks(text: ArrayLike<number>, start: number, end: number, out: Int32Array | undefined): number {
+    const words = this.words;
+    const table = this.table;
+    if (this.state.length < words) this.state = new Int32Array(Math.max(words, 2 * this.state.length));
+    const state = this.state;
+    state.fill(-1, 0, words);
+    const hasOther = this.otherRows.size > 0;
+    for (let j = start; j < end; j++) {
+      const symbol = text[j] as number;
+      const offset = symbol >= 0 && symbol < DIRECT_SYMBOLS ? symbol * words : hasOther ? this.offsetOf(symbol) : -1;
       // a symbol absent from the pattern leaves the state unchanged
-      if (masks !== undefined) {
+      if (offset >= 0) {
         let carry = 0;
         for (let w = 0; w < words; w++) {
-          const s = (state[w] as number) >>> 0;
-          const u = (s & (masks[base + w] as number)) >>> 0;
-          const sum = s + u + carry;
-          carry = sum > 0xffffffff ? 1 : 0;
-          state[w] = (sum | 0) | ((s - u) | 0);
+          const v = state[w] as number;
+          const m = table[offset + w] as number;
+          const u = v & m;
+          const x = (v + u + carry) | 0;
+          carry = (u | (v & ~x)) >>> 31;
+          state[w] = x | (v & ~m);
         }
       }
       if (out !== undefined) out[j - start] = this.zeros();
@@ -207,11 +258,14 @@ export class LcsPattern {
   private zeros(): number {
     const state = this.state;
     let zeros = 0;
-    const fullWords = this.length >>> 5;
-    for (let w = 0; w < fullWords; w++) zeros += popcount32(~(state[w] as number));
-    const rest = this.length & 31;
-    if (rest !== 0) zeros += popcount32(~(state[fullWords] as number) & ((1 << rest) - 1));
+    for (let w = 0; w < this.words; w++) zeros += popcount32(~(state[w] as number) & this.usedBits(w));
     return zeros;
+  }
+
+  /** Mask of the pattern positions held by word `w` of the bit vector. */
+  private usedBits(w: number): number {
+    const rest = this.length - w * WORD_BITS;
+    return rest >= WORD_BITS ? -1 : (1 << rest) - 1;
   }
 }
 

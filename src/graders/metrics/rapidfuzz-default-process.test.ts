@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultProcess, isRapidfuzzAlnum, toCodePoints } from './rapidfuzz-default-process.ts';
+import { defaultProcess, defaultProcessCodePoints, isRapidfuzzAlnum, toCodePoints } from './rapidfuzz-default-process.ts';
 
 // Expected mappings were read off rapidfuzz's compiled `utils.default_process`.
 describe('defaultProcess (rapidfuzz utils.default_process, C++ implementation)', () => {
@@ -41,5 +41,42 @@ describe('toCodePoints', () => {
   it('counts astral characters once and keeps lone surrogates', () => {
     assert.deepEqual([...toCodePoints('a\u{1F600}b')], [0x61, 0x1f600, 0x62]);
     assert.deepEqual([...toCodePoints('\ud800x')], [0xd800, 0x78]);
+  });
+});
+
+describe('defaultProcess fast paths', () => {
+  /** The definition, code point by code point: alphanumerics lowercased (first code point), the rest spaces, then trimmed. */
+  function reference(text: string): string {
+    let out = '';
+    for (const c of text) {
+      const cp = c.codePointAt(0) as number;
+      out += isRapidfuzzAlnum(cp) ? String.fromCodePoint(c.toLowerCase().codePointAt(0) as number) : ' ';
+    }
+    return out.replace(/^ +| +$/g, '');
+  }
+
+  it('every Latin-1 character alone and inside text (the one-byte path)', () => {
+    for (let cp = 0; cp < 256; cp++) {
+      const c = String.fromCharCode(cp);
+      for (const text of [c, `a${c}b`, ` ${c}${c} `]) assert.equal(defaultProcess(text), reference(text), `U+${cp.toString(16)}`);
+    }
+  });
+
+  it('random text mixing Latin-1, wider and astral characters; code points of the result (seeded)', () => {
+    let state = 99;
+    const next = (): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 2 ** 32;
+    };
+    const pieces = ['a', 'Z', '0', ' ', ',', 'É', 'ß', 'ÿ', '\u00a0', '\u00b5', 'İ', 'Σ', '日', '\u{10400}', '😀', '\ud800', '\udc00', '_', '-', ''];
+    for (let n = 0; n < 5_000; n++) {
+      let text = '';
+      for (let k = Math.floor(next() * 30); k > 0; k--) text += pieces[Math.floor(next() * pieces.length)] as string;
+      const processed = defaultProcess(text);
+      assert.equal(processed, reference(text), JSON.stringify(text));
+      const both = defaultProcessCodePoints(text);
+      assert.equal(both.str, processed);
+      assert.deepEqual(both.cps, toCodePoints(processed));
+    }
   });
 });

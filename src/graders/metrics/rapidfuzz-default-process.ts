@@ -21,6 +21,8 @@
  * when the table was made).
  */
 
+import { Buffer } from 'node:buffer';
+
 const ALNUM_RANGES =
   '1c.a 7.q 6.q 1b.1 7.2 1.1 3.2 1.3 1.n 1.v 1.cq 4.c e.5 7.1 1.1 3l.5 1.2 2.4 1.1 6.1 1.3 1.1 ' +
   '1.k 1.2b 1.3v 8.4m 1.12 2.1 6.15 1z.r 4.4 19.17 l.a 4.2 1.2r 1.1 f.2 7.f 2.1 g.1 1.u t.2h b.1 ' +
@@ -111,9 +113,61 @@ function mapWide(codePoint: number): number {
 
 /** UTF-16 output buffer, reused between calls. */
 let units = new Uint16Array(256);
+/** The same for Latin-1 text, one byte per character: Buffer turns it into a string fastest. */
+let bytes = Buffer.allocUnsafe(256);
 
 /** rapidfuzz `utils.default_process(text)`, code point by code point (surrogate pairs decoded). */
 export function defaultProcess(text: string): string {
+  return mapLatin1(text) ? latin1Result() : defaultProcessUnicode(text);
+}
+
+/** `defaultProcess(text)` together with the code points of the result (`toCodePoints`). */
+export function defaultProcessCodePoints(text: string): { str: string; cps: number[] } {
+  if (!mapLatin1(text)) {
+    const str = defaultProcessUnicode(text);
+    return { str, cps: toCodePoints(str) };
+  }
+  // one byte per character: the bytes are the code points
+  const cps: number[] = [];
+  for (let i = latin1Start; i < latin1End; i++) cps.push(bytes[i] as number);
+  return { str: latin1Result(), cps };
+}
+
+/** The mapped text's non-space span in `bytes`, as the last `mapLatin1` left it. */
+let latin1Start = 0;
+let latin1End = 0;
+
+/**
+ * Maps text whose characters (and their mappings) are all below U+0100 into `bytes`, one per
+ * character, and records where its leading and trailing spaces end; false for any other text.
+ */
+function mapLatin1(text: string): boolean {
+  const length = text.length;
+  if (bytes.length < length) bytes = Buffer.allocUnsafe(length * 2);
+  const out = bytes;
+  let start = -1;
+  let end = 0;
+  for (let i = 0; i < length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 256) return false;
+    const mapped = LATIN1[unit] as number;
+    if (mapped >= 256) return false;
+    out[i] = mapped;
+    if (mapped !== SPACE) {
+      if (start < 0) start = i;
+      end = i + 1;
+    }
+  }
+  latin1Start = start < 0 ? 0 : start;
+  latin1End = end;
+  return true;
+}
+
+function latin1Result(): string {
+  return latin1End > latin1Start ? bytes.toString('latin1', latin1Start, latin1End) : '';
+}
+
+function defaultProcessUnicode(text: string): string {
   if (units.length < text.length) units = new Uint16Array(text.length * 2);
   const out = units;
   let n = 0;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sentTokenize, treebankTokenize, wordTokenize } from './word-tokenize.ts';
+import { sentTokenize, sentTokenizeByPunkt, treebankTokenize, wordTokenize } from './word-tokenize.ts';
 import { metricVectors } from '../../../test/fixtures/metric-vectors.ts';
 
 const vectors = metricVectors;
@@ -132,5 +132,21 @@ describe('wordTokenize (nltk 3.8 word_tokenize)', () => {
       checked++;
     }
     assert.ok(checked >= 12, `only ${checked} vectors with word_tokenize tokens`);
+  });
+});
+
+describe('sentTokenize shortcut (no candidate break: one sentence)', () => {
+  it('equals every Punkt step on random texts (seeded)', () => {
+    let state = 12345;
+    const next = (): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 2 ** 32;
+    };
+    const pieces = ['word', 'Word', '.', '?', '!', '!!', '...', '"', "'", ')', '(', ']', ';', ':', 'Mr.', 'e.g.', '3.5', ' ', '  ', '\n', '\t', '\u00a0', '\u2003', '\u0085', 'é', '😀', ''];
+    for (let n = 0; n < 20_000; n++) {
+      let text = '';
+      for (let k = Math.floor(next() * 9); k > 0; k--) text += pieces[Math.floor(next() * pieces.length)] as string;
+      assert.deepEqual(sentTokenize(text), sentTokenizeByPunkt(text), JSON.stringify(text));
+    }
   });
 });

@@ -25,6 +25,8 @@
  * orthographic statistics call a sentence starter ends a sentence in nltk but not here.
  */
 
+import { plainTreebankTokenize } from './plain-treebank-tokenize.ts';
+
 // ---------------------------------------------------------------------------------------------
 // Python character classes (see header).
 
@@ -200,6 +202,11 @@ function applyRules(text: string, rules: readonly Rule[], present: number): stri
 
 /** nltk `NLTKWordTokenizer().tokenize(sentence)`: one sentence (or line), no sentence splitting. */
 export function treebankTokenize(sentence: string): string[] {
+  return plainTreebankTokenize(sentence) ?? treebankTokenizeByRules(sentence);
+}
+
+/** `treebankTokenize` by nltk's rewriting rules, for any input (the definition the shortcut follows). */
+export function treebankTokenizeByRules(sentence: string): string[] {
   const present = triggers(sentence);
   let text = applyRules(sentence, STARTING_QUOTES, present);
   text = applyRules(text, PUNCTUATION, present);
@@ -453,8 +460,42 @@ function endContext(text: string, m: RegExpExecArray, wordStart: number, wordSto
   };
 }
 
+/** PERIOD_CONTEXT_RE's NON_WORD characters. */
+const PUNKT_NON_WORD: ReadonlySet<number> = new Set([...')";}]*:@\'({[!?'].map((c) => c.charCodeAt(0)));
+
+/**
+ * Whether PERIOD_CONTEXT_RE matches anywhere: some . ? ! followed by a NON_WORD character, or by
+ * whitespace and then something else. Most single sentences have no such place (their final
+ * period is followed by nothing), and then there is nothing for Punkt to decide.
+ */
+function hasEndContext(text: string): boolean {
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x2e && c !== 0x3f && c !== 0x21) continue;
+    if (i + 1 >= length) return false;
+    const next = text.charCodeAt(i + 1);
+    if (PUNKT_NON_WORD.has(next)) return true;
+    if (!isPySpace(next)) continue;
+    let j = i + 2;
+    while (j < length && isPySpace(text.charCodeAt(j))) j++;
+    return j < length; // else only whitespace is left
+  }
+  return false;
+}
+
 /** PunktSentenceTokenizer.tokenize(text) with realign_boundaries=True, as `sent_tokenize` does. */
 export function sentTokenize(text: string, params: PunktParameters = DEFAULT_PUNKT_PARAMETERS): string[] {
+  if (!hasEndContext(text)) {
+    // no candidate break: one sentence, the text less its trailing whitespace
+    const end = pyRstripLength(text);
+    return end > 0 ? [text.slice(0, end)] : [];
+  }
+  return sentTokenizeByPunkt(text, params);
+}
+
+/** `sentTokenize` through every Punkt step, for any input (the definition the shortcut above follows). */
+export function sentTokenizeByPunkt(text: string, params: PunktParameters = DEFAULT_PUNKT_PARAMETERS): string[] {
   // _slices_from_text
   const slices: [number, number][] = [];
   let lastBreak = 0;
