@@ -74,6 +74,16 @@ describe('bit-parallel LCS', () => {
     }
   });
 
+  it('a pattern too large to keep its table, then small ones again', () => {
+    const pattern = new LcsPattern();
+    const big = Array.from({ length: 6000 }, (_, i) => 1000 + i); // 6000 distinct symbols above 255
+    const text = [5, 1003, 7, 1002, 1004, 6999, 1005999, 2000, 1500];
+    assert.equal(pattern.assign(big).lcs(text), lcsTable(big, text));
+    assert.equal(pattern.assign([1, 1003, 2]).lcs(text), 1);
+    assert.equal(pattern.has(1004), false);
+    assert.equal(pattern.assign(big.slice(0, 100)).lcs(text), lcsTable(big.slice(0, 100), text));
+  });
+
   it('windows of a text', () => {
     const pattern = new LcsPattern([1, 2, 3]);
     assert.equal(pattern.lcs([9, 1, 2, 3, 9], 1, 4), 3);

@@ -13,6 +13,8 @@
 
 const WORD_BITS = 32;
 const DIRECT_SYMBOLS = 256;
+/** Largest mask table (in 32-bit entries, 4 MiB) an LcsPattern keeps between patterns. */
+const RETAINED_TABLE = 1 << 20;
 
 /** Number of set bits in a 32-bit integer. */
 function popcount32(x: number): number {
@@ -54,23 +56,31 @@ export class LcsPattern {
     let table = this.table;
     const used = this.used;
     const isUsed = this.isUsed;
+    const otherRows = this.otherRows;
     const oldWords = this.words;
     for (let k = 0; k < this.usedCount; k++) {
       const symbol = used[k] as number;
       for (let at = symbol * oldWords; at < (symbol + 1) * oldWords; at++) table[at] = 0;
       isUsed[symbol] = 0;
     }
-    if (this.otherRows.size > 0) {
-      table.fill(0, DIRECT_SYMBOLS * oldWords, (DIRECT_SYMBOLS + this.otherRows.size) * oldWords);
-      this.otherRows.clear();
+    if (otherRows.size > 0) {
+      table.fill(0, DIRECT_SYMBOLS * oldWords, (DIRECT_SYMBOLS + otherRows.size) * oldWords);
+      otherRows.clear();
     }
     let usedCount = 0;
 
     const length = Math.max(0, end - start);
     const words = length <= WORD_BITS ? 1 : Math.ceil(length / WORD_BITS);
-    // room for a row per pattern position beyond the 256 direct ones (all zero: cleared above)
-    const needed = (DIRECT_SYMBOLS + length) * words;
-    if (table.length < needed) table = this.table = new Int32Array(Math.max(needed, 2 * table.length));
+    // rows for the symbols outside 0…255, in order of first occurrence
+    for (let i = 0; i < length; i++) {
+      const symbol = pattern[start + i] as number;
+      if (!(symbol >= 0 && symbol < DIRECT_SYMBOLS) && !otherRows.has(symbol)) otherRows.set(symbol, DIRECT_SYMBOLS + otherRows.size);
+    }
+    const needed = (DIRECT_SYMBOLS + otherRows.size) * words;
+    // a table grown for one huge pattern is not kept for the small ones after it
+    if (table.length < needed || (table.length > RETAINED_TABLE && needed <= RETAINED_TABLE)) {
+      table = this.table = new Int32Array(needed > RETAINED_TABLE ? needed : Math.min(RETAINED_TABLE, Math.max(needed, 2 * table.length)));
+    }
     this.length = length;
     this.words = words;
     for (let i = 0; i < length; i++) {
@@ -83,12 +93,7 @@ export class LcsPattern {
         }
         row = symbol;
       } else {
-        let other = this.otherRows.get(symbol);
-        if (other === undefined) {
-          other = DIRECT_SYMBOLS + this.otherRows.size;
-          this.otherRows.set(symbol, other);
-        }
-        row = other;
+        row = otherRows.get(symbol) as number;
       }
       const at = row * words + (i >>> 5);
       table[at] = (table[at] as number) | (1 << (i & 31));

@@ -61,6 +61,15 @@ describe('ngramMatches (clipped n-gram counts of BLEU / GLEU)', () => {
     }
   });
 
+  it('one call larger than the buffers keep, then small calls again', () => {
+    const next = seeded(5);
+    const a = Array.from({ length: 40_000 }, () => `w${Math.floor(next() * 30_000)}`);
+    const b = Array.from({ length: 30_000 }, () => `w${Math.floor(next() * 30_000)}`);
+    assert.deepEqual(ngramMatches(a, b, 2), referenceMatches(a, b, 2));
+    assert.deepEqual(ngramMatches(['x', 'y', 'z'], ['x', 'y', 'q'], 4), [2, 1, 0, 0]);
+    assert.deepEqual(ngramMatches(a.slice(0, 500), a.slice(100, 700), 4), referenceMatches(a.slice(0, 500), a.slice(100, 700), 4));
+  });
+
   it('edge cases', () => {
     assert.deepEqual(ngramMatches([], ['a'], 4), [0, 0, 0, 0]);
     assert.deepEqual(ngramMatches(['a'], [], 4), [0, 0, 0, 0]);

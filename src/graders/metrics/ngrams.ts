@@ -67,7 +67,7 @@ class PairIds {
   }
 }
 
-const interner = new TokenInterner();
+let interner = new TokenInterner();
 const pairIds = new PairIds();
 /** Token ids of a then b. */
 let tokens = new Int32Array(256);
@@ -81,9 +81,10 @@ let sharedToken = new Uint8Array(256);
 let sharedGramsOdd = new Uint8Array(256);
 let sharedGramsEven = new Uint8Array(256);
 
-function ensureCapacity(positions: number): void {
-  if (tokens.length >= positions) return;
-  const size = Math.max(positions, 2 * tokens.length);
+/** Positions (a and b together) the buffers keep room for between calls; one larger call allocates its own. */
+const RETAINED_POSITIONS = 1 << 16;
+
+function allocate(size: number): void {
   tokens = new Int32Array(size);
   current = new Int32Array(size);
   countA = new Int32Array(size);
@@ -91,6 +92,11 @@ function ensureCapacity(positions: number): void {
   sharedToken = new Uint8Array(size);
   sharedGramsOdd = new Uint8Array(size);
   sharedGramsEven = new Uint8Array(size);
+}
+
+function ensureCapacity(positions: number): void {
+  if (tokens.length >= positions && (tokens.length <= RETAINED_POSITIONS || positions > RETAINED_POSITIONS)) return;
+  allocate(positions > RETAINED_POSITIONS ? positions : Math.min(RETAINED_POSITIONS, Math.max(positions, 2 * tokens.length)));
 }
 
 /** Per order 1..maxOrder, the size of the n-gram multiset intersection of `a` and `b`. */
@@ -106,6 +112,7 @@ export function ngramMatches(a: readonly string[], b: readonly string[], maxOrde
   const cntB = countB;
 
   // Order 1: intern the tokens; ids are dense in [0, vocab).
+  if (interner.size > RETAINED_POSITIONS) interner = new TokenInterner(); // let a huge table go
   interner.clear();
   for (let i = 0; i < lenA; i++) tok[i] = interner.intern(a[i] as string);
   for (let j = 0; j < lenB; j++) tok[lenA + j] = interner.intern(b[j] as string);
