@@ -29,6 +29,7 @@ import { fmtNumber, round } from './stats.ts';
  * (bench/nltk-reference.py), with the largest score difference as a check that both computed
  * the same thing. Targets (the issue): ≥ 10× nltk where nltk was measured, otherwise ≥ 50k
  * pairs/s (BLEU, GLEU, ROUGE, fuzzy) and ≥ 10k pairs/s (METEOR), on the grader path.
+ * PROCTOR_BENCH_METRICS (e.g. `bleu,fuzzy_match`) limits a run to some rows.
  */
 
 type Metric = Exclude<TextSimilarityGraderConfig['evaluation_metric'], 'cosine'>;
@@ -37,6 +38,19 @@ type Row = Metric | 'word_tokenize';
 type NltkMetric = 'bleu' | 'gleu' | 'meteor' | 'tokenize';
 
 const ROWS: readonly Row[] = ['bleu', 'gleu', 'meteor', 'rouge_1', 'rouge_2', 'rouge_3', 'rouge_4', 'rouge_5', 'rouge_l', 'fuzzy_match', 'word_tokenize'];
+
+/**
+ * PROCTOR_BENCH_METRICS: a comma-separated subset of ROWS to measure (default all), for quick
+ * rounds while working on one metric; nltk then only runs what those rows compare with.
+ */
+function rowsEnv(): readonly Row[] {
+  const raw = process.env['PROCTOR_BENCH_METRICS'] ?? '';
+  if (raw.trim() === '') return ROWS;
+  const names = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const unknown = names.filter((n) => !(ROWS as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`PROCTOR_BENCH_METRICS: unknown metric(s) ${unknown.join(', ')}; known: ${ROWS.join(', ')}`);
+  return ROWS.filter((r) => names.includes(r));
+}
 
 /** The functions text-similarity.ts dispatches to, called directly. */
 const BARE: Record<Row, (candidate: string, reference: string) => number> = {
@@ -315,19 +329,24 @@ async function run(ctx: BenchContext): Promise<BenchmarkReport> {
   const repeats = intEnv('PROCTOR_BENCH_METRIC_REPEATS', 5, 1);
   const nltkPairs = Math.min(count, intEnv('PROCTOR_BENCH_NLTK_PAIRS', 20_000, 0));
   const nltkMeteorPairs = Math.min(count, intEnv('PROCTOR_BENCH_NLTK_METEOR_PAIRS', 5_000, 0));
+  const rows = rowsEnv();
   const notes: string[] = [];
+  if (rows.length < ROWS.length) notes.push(`PROCTOR_BENCH_METRICS: only ${rows.join(', ')}`);
 
   // METEOR's first call before anything in this process touches WordNet.
-  const t0 = performance.now();
-  meteor('The cats were sitting on the old mat.', 'A dog lay quietly on a rug.');
-  const firstCallMs = performance.now() - t0;
+  let firstCallMs = Number.NaN;
   const cold: ColdMeteor[] = [];
-  try {
-    for (let i = 0; i < 3; i++) cold.push(await coldMeteor(ctx.root));
-  } catch (error) {
-    notes.push(`METEOR in a fresh process: FAILED — ${error instanceof Error ? error.message : String(error)}`);
+  if (rows.includes('meteor')) {
+    const t0 = performance.now();
+    meteor('The cats were sitting on the old mat.', 'A dog lay quietly on a rug.');
+    firstCallMs = performance.now() - t0;
+    try {
+      for (let i = 0; i < 3; i++) cold.push(await coldMeteor(ctx.root));
+    } catch (error) {
+      notes.push(`METEOR in a fresh process: FAILED — ${error instanceof Error ? error.message : String(error)}`);
+    }
+    ctx.progress(`[metrics] METEOR first call: ${Math.round(firstCallMs)} ms here; fresh process ${cold.map((c) => Math.round(c.first_call_ms)).join(' / ')} ms`);
   }
-  ctx.progress(`[metrics] METEOR first call: ${Math.round(firstCallMs)} ms here; fresh process ${cold.map((c) => Math.round(c.first_call_ms)).join(' / ')} ms`);
 
   let t = performance.now();
   const pairs = generateSentencePairs(count);
@@ -342,7 +361,7 @@ async function run(ctx: BenchContext): Promise<BenchmarkReport> {
   const collectGarbage = runInNewContext('gc') as () => void;
 
   const measured: { metric: Row; grader: PassTiming[]; bare: PassTiming[]; scores: Float64Array; sameScores: boolean }[] = [];
-  for (const metric of ROWS) {
+  for (const metric of rows) {
     t = performance.now();
     const viaGrader = metric !== 'word_tokenize';
     const warm = Math.min(count, WARMUP_PAIRS);
@@ -369,7 +388,13 @@ async function run(ctx: BenchContext): Promise<BenchmarkReport> {
   }
 
   // nltk last, with this process idle: both sides get the machine to themselves.
-  const nltk = await runNltk(ctx, pairs, { bleu: nltkPairs, gleu: nltkPairs, meteor: nltkMeteorPairs, tokenize: nltkPairs }, notes);
+  const nltkCount = (row: Row, pairsWanted: number): number => (rows.includes(row) ? pairsWanted : 0);
+  const nltk = await runNltk(
+    ctx,
+    pairs,
+    { bleu: nltkCount('bleu', nltkPairs), gleu: nltkCount('gleu', nltkPairs), meteor: nltkCount('meteor', nltkMeteorPairs), tokenize: nltkCount('word_tokenize', nltkPairs) },
+    notes,
+  );
 
   const results: MetricMeasurement[] = measured.map(({ metric, grader, bare, scores, sameScores }) => {
     const graderRate = grader.length > 0 ? median(grader.map((p) => p.pairs_per_s)) : null;
@@ -418,8 +443,12 @@ async function run(ctx: BenchContext): Promise<BenchmarkReport> {
   notes.push(
     `${fmtNumber(count)} generated pairs (bench/sentence-pairs.ts, seeded), ${repeats} timed pass(es) per path after a ${fmtNumber(Math.min(count, WARMUP_PAIRS))}-pair warm-up; pairs/s is the median pass. ` +
       `"grader" = createTextSimilarityGrader(...).grade with {{ sample.output_text }} / {{ item.reference }} templates, awaited one row at a time; "bare" = the metric function. Targets and "met" use the grader path`,
-    `METEOR first call (WordNet load + first use): ${fmtNumber(firstCallMs)} ms in this process; in a fresh node process (median of 3): import ${fmtNumber(coldMedian('import_ms'))} ms, first call ${fmtNumber(coldMedian('first_call_ms'))} ms, second call ${fmtNumber(coldMedian('second_call_ms'), 2)} ms, RSS +${fmtNumber(coldMedian('rss_growth_mb'))} MB`,
   );
+  if (rows.includes('meteor')) {
+    notes.push(
+      `METEOR first call (WordNet load + first use): ${fmtNumber(firstCallMs)} ms in this process; in a fresh node process (median of 3): import ${fmtNumber(coldMedian('import_ms'))} ms, first call ${fmtNumber(coldMedian('first_call_ms'))} ms, second call ${fmtNumber(coldMedian('second_call_ms'), 2)} ms, RSS +${fmtNumber(coldMedian('rss_growth_mb'))} MB`,
+    );
+  }
   if (nltk !== null) {
     const meteorFirst = nltk.results.get('meteor')?.first_call_ms;
     notes.push(
