@@ -1,3 +1,5 @@
+import { seededRandom } from '../test/support/seeded-random.ts';
+
 /**
  * A deterministic corpus of (candidate, reference) sentence pairs for the metric benchmarks: no
  * downloads, the same pairs for the same seed on every machine.
@@ -19,18 +21,6 @@
 export interface SentencePair {
   candidate: string;
   reference: string;
-}
-
-/** mulberry32: a small, fast, seeded 32-bit generator (good enough for test data). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Rng = () => number;

@@ -8,6 +8,7 @@ import {
   type FormulaNode,
 } from './formula-ast.ts';
 import { parseFormula } from './parse-formula.ts';
+import { seededRandom as rng } from '../../../test/support/seeded-random.ts';
 
 function run(text: string, values: Record<string, number> = {}): EvaluateFormulaResult {
   const parsed = parseFormula(text);
@@ -165,18 +166,6 @@ describe('evaluateFormula: errors, never NaN', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Property checks: random trees → printed → parsed → evaluated, compared with the tree itself.
-
-/** mulberry32: a small seeded PRNG so a failure reproduces. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VARIABLES = ['a', 'b', 'c', 'x_1', 'min'];
 const LITERALS = [0, 1, 2, 3, 0.5, 2.5, 10, 0.001, 0.25, 7, 1e-7, 123.456];

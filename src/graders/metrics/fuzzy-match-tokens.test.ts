@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fuzzyMatch, partialRatio, partialTokenRatio, partialTokenSetRatio, partialTokenSortRatio, ratio, tokenRatio, tokenSetRatio, tokenSortRatio, wRatio } from './fuzzy-match.ts';
 import { defaultProcess } from './rapidfuzz-default-process.ts';
+import { seededRandom as seeded } from '../../../test/support/seeded-random.ts';
 
 // fuzzy-match.ts computes the word-based scorers with shortcuts (a keyed insertion sort, one merge
 // for the set decomposition, code points joined word by word, bit-parallel LCS). This file keeps
@@ -116,17 +117,6 @@ function referenceWRatio(a: string, b: string, processed: boolean): number {
   if (lenRatio < 1.5) return Math.max(end, reference.tokenRatio(p) * 0.95);
   const scale = lenRatio < 8 ? 0.9 : 0.6;
   return Math.max(end, partialRatio(x, y) * scale, reference.partialTokenRatio(p) * 0.95 * scale);
-}
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('word-based fuzz scorers against their plain definitions', () => {

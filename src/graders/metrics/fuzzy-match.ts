@@ -11,7 +11,7 @@
  * skips in `wRatioText` keep just the saving).
  */
 import { LcsPattern, lcsLength } from './levenshtein.ts';
-import { defaultProcessCodePoints, toCodePoints } from './rapidfuzz-default-process.ts';
+import { appendCodePoints, defaultProcessCodePoints, toCodePoints } from './rapidfuzz-default-process.ts';
 
 type Seq = readonly number[];
 
@@ -306,19 +306,7 @@ function join(words: readonly string[]): Seq {
   const out: number[] = [];
   for (let w = 0; w < words.length; w++) {
     if (w > 0) out.push(0x20);
-    const word = words[w] as string;
-    for (let i = 0; i < word.length; i++) {
-      const unit = word.charCodeAt(i);
-      if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < word.length) {
-        const low = word.charCodeAt(i + 1);
-        if (low >= 0xdc00 && low <= 0xdfff) {
-          out.push(((unit - 0xd800) << 10) + (low - 0xdc00) + 0x10000);
-          i++;
-          continue;
-        }
-      }
-      out.push(unit);
-    }
+    appendCodePoints(out, words[w] as string);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ngramMatches } from './ngrams.ts';
+import { seededRandom as seeded } from '../../../test/support/seeded-random.ts';
 
 /** The definition: Σ over n-grams of min(count in a, count in b), with Maps keyed by the tokens. */
 function referenceMatches(a: readonly string[], b: readonly string[], maxOrder: number): number[] {
@@ -23,17 +24,6 @@ function referenceMatches(a: readonly string[], b: readonly string[], maxOrder: 
     out.push(matched);
   }
   return out;
-}
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('ngramMatches (clipped n-gram counts of BLEU / GLEU)', () => {

@@ -2,22 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { plainTreebankTokenize } from './plain-treebank-tokenize.ts';
 import { sentTokenizeByPunkt, treebankTokenize, treebankTokenizeByRules, wordTokenize } from './word-tokenize.ts';
+import { seededRandom as seeded } from '../../../test/support/seeded-random.ts';
 
 // The shortcut must give exactly the rule pipeline's tokens whenever it answers at all. These
 // tests compare the two on every short string over small alphabets chosen so that each class of
 // character the shortcut reasons about meets every other, and on random sentences.
-
-/** mulberry32, seeded: failures reproduce. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function agrees(text: string): boolean | null {
   const fast = plainTreebankTokenize(text);

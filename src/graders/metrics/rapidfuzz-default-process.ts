@@ -208,6 +208,12 @@ function defaultProcessUnicode(text: string): string {
 export function toCodePoints(text: string): number[] {
   // a plain array of small integers: cheaper to create than a typed array for short strings
   const out: number[] = [];
+  appendCodePoints(out, text);
+  return out;
+}
+
+/** Appends the code points of `text` to `out` (lone surrogates stay single units). */
+export function appendCodePoints(out: number[], text: string): void {
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
     if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
@@ -220,5 +226,4 @@ export function toCodePoints(text: string): number[] {
     }
     out.push(unit);
   }
-  return out;
 }

@@ -8,6 +8,7 @@
 
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { seededRandom as prng } from '../seeded-random.ts';
 
 export const FAKE_OPENAI_API_KEY = 'sk-fake-openai';
 export const DEFAULT_EMBEDDING_DIMENSIONS = 64;
@@ -329,18 +330,6 @@ export function exampleFromSchema(schema: unknown, text: string, root: unknown =
     default:
       return null;
   }
-}
-
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
