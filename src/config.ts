@@ -75,6 +75,7 @@ const envSchema = z.object({
   PROCTOR_MAX_FILE_MB: intText(1, 1_048_576).default(2048),
   PROCTOR_WORKER_CONCURRENCY: intText(1, 256).default(4),
   PROCTOR_BATCH_SIZE: intText(1, 100_000).default(500),
+  PROCTOR_SAMPLING_BATCH_SIZE: intText(1, 100_000).default(100),
   PROCTOR_MODEL_TIMEOUT_MS: intText(100, 3_600_000).default(120_000),
   PROCTOR_PYTHON_WORKERS: intText(1, 64).default(2),
   PROCTOR_PYTHON_TIMEOUT_MS: intText(100, 600_000).default(10_000),
@@ -99,6 +100,8 @@ export interface Config {
   readonly maxFileBytes: number;
   readonly workerConcurrency: number;
   readonly batchSize: number;
+  /** Rows per batch job of a run that calls a model for each row. */
+  readonly samplingBatchSize: number;
   /** Python grader sandbox: worker threads and the per-call time limit. */
   /** Per attempt of an upstream model call. */
   readonly modelTimeoutMs: number;
@@ -197,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxFileBytes: e.PROCTOR_MAX_FILE_MB * 1024 * 1024,
     workerConcurrency: e.PROCTOR_WORKER_CONCURRENCY,
     batchSize: e.PROCTOR_BATCH_SIZE,
+    samplingBatchSize: e.PROCTOR_SAMPLING_BATCH_SIZE,
     modelTimeoutMs: e.PROCTOR_MODEL_TIMEOUT_MS,
     pythonWorkers: e.PROCTOR_PYTHON_WORKERS,
     pythonTimeoutMs: e.PROCTOR_PYTHON_TIMEOUT_MS,

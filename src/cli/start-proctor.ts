@@ -87,6 +87,7 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
         files,
         storedCompletions,
         batchSize: config.batchSize,
+        samplingBatchSize: config.samplingBatchSize,
         graders,
         sampling: modelClients,
         enqueueBatches: (runId, batches) => queue.enqueueBatches(runId, batches),

@@ -26,6 +26,11 @@ export interface RunExecutorDeps {
   files: FileRepository;
   storedCompletions: StoredCompletionRepository;
   batchSize: number;
+  /**
+   * Rows per batch when each row waits on a model: smaller commits that do not stall the event
+   * loop while other batches' answers arrive, shorter batch tails, fewer rows held in memory.
+   */
+  samplingBatchSize: number;
   graders: GraderContext;
   sampling: SamplingClient;
   enqueueBatches(runId: string, batchIndexes: readonly number[]): Promise<void>;
@@ -57,7 +62,11 @@ export class RunExecutor {
     const evalRecord = await this.#d.evals.get(run.project, run.eval_id);
     if (!evalRecord) return; // the eval was deleted with its runs
     const config = evalRecord.data_source_config as DataSourceConfig;
-    const size = this.#d.batchSize;
+    const ds = run.data_source as RunDataSource;
+    const samples = ds.type !== 'jsonl' && ds.model !== undefined && ds.model !== '';
+    const size = samples ? this.#d.samplingBatchSize : this.#d.batchSize;
+    // The first batch goes to work as soon as it is staged; later rows are staged in larger chunks.
+    const firstChunk = Math.min(size, ROW_INSERT_CHUNK);
     let count = 0;
     let staged = 0; // rows written so far
     let batches = 0; // batches handed to workers so far
@@ -80,7 +89,7 @@ export class RunExecutor {
       for await (const { index, row } of sourceRows(source, this.#d, run.project, config)) {
         pending.push({ row_index: index, item: row.item, sample: row.sample ?? null });
         count = index + 1;
-        if (pending.length >= ROW_INSERT_CHUNK) {
+        if (pending.length >= (batches === 0 ? firstChunk : ROW_INSERT_CHUNK)) {
           await flush(false);
           if (signal.aborted || !(await this.#watch.isLive(run_id))) return;
         }
