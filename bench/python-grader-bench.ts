@@ -94,7 +94,7 @@ async function run(ctx: BenchContext): Promise<BenchmarkReport> {
       `pool: new PythonSandboxPool() — default size ${DEFAULT_POOL_SIZE} (min(2, cores); the server's PROCTOR_PYTHON_WORKERS defaults to 2 as well), maxBatch 64; grader: ${JSON.stringify(SOURCE)} through createPythonGrader(...).grade`,
       `cold start: ${fmtNumber(coldMs)} ms from new PythonSandboxPool() to the first result (first worker boot incl. the memory snapshot, compiling the grader); worker boot ms: ${boot.bootMs.map((b) => fmtNumber(b)).join(', ')} (the later ones start from the snapshot)`,
       `warm-up: ${fmtNumber(warmCalls)} calls at 64 in flight (${fmtNumber(warmupMs)} ms) until all ${DEFAULT_POOL_SIZE} workers were ready; then ${fmtNumber(calls)} timed calls per concurrency, rows of ~${fmtNumber(JSON.stringify(row(0)).length)} bytes of JSON`,
-      `"in flight": calls pending at once, each lane issuing its next call as soon as the last one returns. The server today issues PROCTOR_WORKER_CONCURRENCY (default 2) at once: each batch job grades its rows one after another`,
+      `"in flight": calls pending at once, each lane issuing its next call as soon as the last one returns. In a run each batch job grades up to 64 rows at once and PROCTOR_WORKER_CONCURRENCY (default 4) batches run side by side, so the 64-in-flight column is the one a run sees`,
       `pool after the run: ${final.workers} workers, ${final.replaced} replaced, WebAssembly heap ${final.heapBytes.map((b) => fmtNumber(b / 1048576)).join(' / ')} MB`,
     );
     const bad = results.filter((r) => r.errors > 0 || r.wrong_scores > 0);
