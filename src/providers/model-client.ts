@@ -9,7 +9,7 @@ import { abortableSleep } from './abortable-sleep.ts';
 import { classifyError } from './classify-error.ts';
 import { estimateTokens } from './estimate-tokens.ts';
 import { LimiterRegistry } from './limiter-registry.ts';
-import { createNodeHttpFetch } from './node-http-fetch.ts';
+import { CALLER_SIGNAL, createNodeHttpFetch } from './node-http-fetch.ts';
 import { resolveModel, type ModelResolution, type ProviderSettings } from './model-resolver.ts';
 import { chatUsage, embeddingsUsage, responsesUsage } from './read-usage.ts';
 import { decideRetry, defaultRetryPolicy, type RetryPolicy } from './retry-policy.ts';
@@ -44,7 +44,7 @@ export interface ModelClientsOptions {
 }
 
 type Reader<T> = (body: unknown, upstreamModel: string) => { value: T; usage: SampleUsage; model: string } | ModelCallError;
-type Send = (client: OpenAI, upstreamModel: string, options: { signal?: AbortSignal; timeout: number; maxRetries: 0 }) => Promise<unknown>;
+type Send = (client: OpenAI, upstreamModel: string, options: { signal?: AbortSignal; timeout: number; maxRetries: 0; fetchOptions?: RequestInit }) => Promise<unknown>;
 
 const CANCELED: ModelCallError = Object.freeze({ code: 'canceled', message: 'the call was canceled before it finished' });
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -84,6 +84,7 @@ export class ModelClients {
   readonly #policy: RetryPolicy;
   readonly #limiters: LimiterRegistry;
   readonly #fetch: typeof fetch;
+  readonly #ownTransport: boolean;
   readonly #resolutions = new Map<string, ModelResolution>();
   readonly #clients = new Map<string, OpenAI>();
 
@@ -95,6 +96,7 @@ export class ModelClients {
     this.#policy = options.retryPolicy ?? defaultRetryPolicy;
     this.#limiters = options.limiters ?? new LimiterRegistry();
     this.#fetch = options.fetch ?? createNodeHttpFetch();
+    this.#ownTransport = options.fetch === undefined;
   }
 
   /** The resolution of a model name, cached (the configuration never changes while running). */
@@ -162,7 +164,13 @@ export class ModelClients {
     }
     const limiter = this.#limiters.get(target);
     if (!(await limiter.concurrency.acquire(signal))) return { ok: false, error: CANCELED, attempts: 0 };
-    const options = { ...(signal === undefined ? {} : { signal }), timeout: this.#timeoutMs, maxRetries: 0 as const };
+    // Our transport takes the caller's signal itself (see CALLER_SIGNAL); any other fetch gets it through the SDK.
+    const options =
+      signal === undefined
+        ? { timeout: this.#timeoutMs, maxRetries: 0 as const }
+        : this.#ownTransport
+          ? { timeout: this.#timeoutMs, maxRetries: 0 as const, fetchOptions: { [CALLER_SIGNAL]: signal } as RequestInit }
+          : { signal, timeout: this.#timeoutMs, maxRetries: 0 as const };
     const rate = limiter.rate;
     const estimate = rate === null ? 0 : tokens();
     let attempts = 0;

@@ -11,6 +11,13 @@ export interface NodeHttpFetchOptions {
   readonly maxSockets?: number;
 }
 
+/**
+ * A second abort signal for one request, passed in the fetch init under this key (the SDK hands
+ * `fetchOptions` through to fetch untouched). Giving the caller's signal to the SDK instead makes
+ * it compose the two with `AbortSignal.any` on every call, which costs Node 20 ~40 µs a call.
+ */
+export const CALLER_SIGNAL = Symbol('proctor.callerSignal');
+
 function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   if (reason instanceof Error && reason.name === 'AbortError') return reason;
@@ -53,8 +60,9 @@ export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): typeof 
 
     return new Promise<Response>((resolve, reject) => {
       const signal = init.signal ?? undefined;
-      if (signal?.aborted) {
-        reject(abortError(signal));
+      const caller = (init as { [CALLER_SIGNAL]?: AbortSignal })[CALLER_SIGNAL];
+      if (signal?.aborted || caller?.aborted) {
+        reject(abortError(signal?.aborted ? signal : caller!));
         return;
       }
       const headers: Record<string, string> = {};
@@ -69,10 +77,11 @@ export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): typeof 
         if (settled) return;
         settled = true;
         signal?.removeEventListener('abort', onAbort);
+        caller?.removeEventListener('abort', onAbort);
         reject(error instanceof Error ? error : new Error(String(error)));
       };
       const onAbort = () => {
-        fail(abortError(signal!));
+        fail(abortError(signal?.aborted ? signal : caller!));
         request.destroy();
       };
 
@@ -98,12 +107,14 @@ export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): typeof 
           }
           settled = true;
           signal?.removeEventListener('abort', onAbort);
+          caller?.removeEventListener('abort', onAbort);
           // The SDK reads status, headers, text() and (rarely) body: what LeanResponse provides.
           resolve(response as unknown as Response);
         });
       });
       request.on('error', fail);
       signal?.addEventListener('abort', onAbort, { once: true });
+      caller?.addEventListener('abort', onAbort, { once: true });
       request.end(body ?? undefined);
     });
   };
