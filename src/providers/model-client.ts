@@ -44,7 +44,7 @@ export interface ModelClientsOptions {
 }
 
 type Reader<T> = (body: unknown, upstreamModel: string) => { value: T; usage: SampleUsage; model: string } | ModelCallError;
-type Send = (client: OpenAI, upstreamModel: string, options: { signal?: AbortSignal; timeout: number; maxRetries: 0; fetchOptions?: RequestInit }) => Promise<unknown>;
+type Send = (client: OpenAI, upstreamModel: string, options: { signal?: AbortSignal; timeout: number; maxRetries: 0 }) => Promise<unknown>;
 
 const CANCELED: ModelCallError = Object.freeze({ code: 'canceled', message: 'the call was canceled before it finished' });
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -165,6 +165,7 @@ export class ModelClients {
     const limiter = this.#limiters.get(target);
     if (!(await limiter.concurrency.acquire(signal))) return { ok: false, error: CANCELED, attempts: 0 };
     // Our transport takes the caller's signal itself (see CALLER_SIGNAL); any other fetch gets it through the SDK.
+    // (`Send` does not name fetchOptions: the SDK's MergedRequestInit type has no room for a symbol key.)
     const options =
       signal === undefined
         ? { timeout: this.#timeoutMs, maxRetries: 0 as const }

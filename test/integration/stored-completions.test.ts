@@ -4,7 +4,7 @@ import { BadRequestError, NotFoundError } from 'openai';
 import type OpenAI from 'openai';
 import { expectSchema } from '../compat/spec-schemas.ts';
 import { testDatabases } from '../support/test-databases.ts';
-import { allItems, asDataSource, cancelLeftoverRuns, MODELS, runToEnd, useModelRunsServer } from './model-runs-fixtures.ts';
+import { allItems, asDataSource, cancelLeftoverRuns, MODELS, PROCTOR_KEY, runToEnd, useModelRunsServer } from './model-runs-fixtures.ts';
 
 /**
  * The logging proxy (`POST /v1/chat/completions`, `store: true` with `metadata`) and what it feeds:
@@ -156,6 +156,43 @@ for (const db of testDatabases()) {
       assert.equal(run.per_model_usage?.[0]?.model_name, MODELS.structured.name);
       const items = await allItems(client, evaluation.id, run.id);
       for (const item of items) assert.equal(item.sample.model, MODELS.structured.upstream);
+    });
+
+    it('bad input on the proxy and the stored-completions endpoints: OpenAI (or Azure) error bodies, never a 5xx', async () => {
+      const { proctor, fake } = server;
+      const send = async (method: string, path: string, body?: string) => {
+        const res = await fetch(`${proctor.url}${path}`, { method, headers: { authorization: `Bearer ${PROCTOR_KEY}`, 'api-key': PROCTOR_KEY, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body }) });
+        return { status: res.status, body: (await res.json()) as { error: Record<string, unknown> } };
+      };
+      const cases: Array<[method: string, path: string, body: string | undefined, status: number, param: string | null]> = [
+        ['POST', '/v1/chat/completions', '{"model":', 400, null],
+        ['POST', '/v1/chat/completions', '[]', 400, null],
+        ['POST', '/v1/chat/completions', JSON.stringify({ messages: [{ role: 'user', content: 'x' }] }), 400, 'model'],
+        ['POST', '/v1/chat/completions', JSON.stringify({ model: CHAT.name, messages: 'hi' }), 400, 'messages'],
+        ['POST', '/v1/chat/completions', JSON.stringify({ model: CHAT.name, messages: [{ content: 'no role' }] }), 400, 'messages[0].role'],
+        ['POST', '/v1/chat/completions', JSON.stringify({ model: CHAT.name, messages: [{ role: 'user', content: 'x' }], store: 'yes' }), 400, 'store'],
+        ['POST', '/v1/chat/completions', JSON.stringify({ model: CHAT.name, messages: [{ role: 'user', content: 'x' }], store: true, metadata: { k: 'v'.repeat(513) } }), 400, 'metadata.k'],
+        ['GET', '/v1/chat/completions?limit=0', undefined, 400, 'limit'],
+        ['GET', '/v1/chat/completions?order=sideways', undefined, 400, 'order'],
+        ['GET', '/v1/chat/completions?after=chatcmpl-nope', undefined, 400, 'after'],
+        ['GET', `/v1/chat/completions?metadata[${'k'.repeat(65)}]=v`, undefined, 400, null],
+        ['GET', '/v1/chat/completions/chatcmpl-0000', undefined, 404, 'completion_id'],
+        ['POST', '/v1/chat/completions/chatcmpl-0000', JSON.stringify({ metadata: { a: 'b' } }), 404, 'completion_id'],
+        ['POST', '/v1/chat/completions/chatcmpl-0000', JSON.stringify({ metadata: 'x' }), 400, 'metadata'],
+        ['DELETE', '/v1/chat/completions/chatcmpl-0000', undefined, 404, 'completion_id'],
+      ];
+      const before = fake.stats.requests;
+      for (const [method, path, body, status, param] of cases) {
+        const res = await send(method, path, body);
+        const what = `${method} ${path} ${body ?? ''}`;
+        assert.equal(res.status, status, `${what}: ${JSON.stringify(res.body)}`);
+        assert.deepEqual(Object.keys(res.body.error).sort(), ['code', 'message', 'param', 'type'], what);
+        if (param !== null) assert.equal(res.body.error['param'], param, what);
+      }
+      assert.equal(fake.stats.requests, before, 'nothing invalid reached the provider');
+      const azure = await send('POST', '/openai/v1/chat/completions', '{"model":');
+      assert.equal(azure.status, 400);
+      assert.equal(azure.body.error['type'], 'error', 'Azure paths answer in Azure\'s shape');
     });
 
     it('a responses log source is a clear 400', async () => {
