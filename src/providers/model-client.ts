@@ -1,11 +1,12 @@
 import OpenAI, { AzureOpenAI } from 'openai';
-import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { CreateEmbeddingResponse } from 'openai/resources/embeddings';
 import type { Response, ResponseCreateParamsNonStreaming } from 'openai/resources/responses/responses';
 import type { ConfigFile } from '../config.ts';
 import type { SampleUsage } from '../domain/wire-objects.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { abortableSleep } from './abortable-sleep.ts';
+import { openChatStream, type ChatStreamResult } from './chat-stream.ts';
 import { classifyError } from './classify-error.ts';
 import { estimateTokens } from './estimate-tokens.ts';
 import { LimiterRegistry } from './limiter-registry.ts';
@@ -121,12 +122,34 @@ export class ModelClients {
     return this.#call(model, signal, tokens, (client, upstream, options) => client.responses.create({ ...params, model: upstream }, options), readResponse);
   }
 
+  /** A streamed chat completion (the logging proxy with `stream: true`); see chat-stream.ts. */
+  async chatStream(model: string, params: Omit<ChatCompletionCreateParamsStreaming, 'model' | 'stream'>, signal?: AbortSignal): Promise<ChatStreamResult> {
+    if (signal?.aborted) return { ok: false, error: CANCELED, attempts: 0 };
+    const resolution = this.resolve(model);
+    if (!resolution.ok) return { ok: false, error: { code: resolution.code, message: resolution.message }, attempts: 0 };
+    const { target } = resolution;
+    let client: OpenAI;
+    try {
+      client = this.#client(target.providerName, target.provider, true);
+    } catch (error) {
+      return { ok: false, error: { code: 'provider_error', message: `cannot create a client for provider '${target.providerName}': ${error instanceof Error ? error.message : String(error)}` }, attempts: 0 };
+    }
+    const limiter = this.#limiters.get(target);
+    const estimate = limiter.rate === null ? 0 : estimateTokens(params.messages, params.max_completion_tokens ?? params.max_tokens);
+    return openChatStream({ client, name: model, upstreamModel: target.upstreamModel, params, limiter, policy: this.#policy, timeoutMs: this.#timeoutMs, estimate, logger: this.#logger, signal });
+  }
+
   embeddings(model: string, input: string | string[], signal?: AbortSignal): Promise<ModelCallResult<CreateEmbeddingResponse>> {
     return this.#call(model, signal, () => estimateTokens(input, 0), (client, upstream, options) => client.embeddings.create({ model: upstream, input }, options), readEmbeddings);
   }
 
-  #client(providerName: string, settings: ProviderSettings): OpenAI {
-    let client = this.#clients.get(providerName);
+  /**
+   * One SDK client per provider; streams get their own, over the global fetch, because our
+   * transport reads whole bodies (what every other call wants).
+   */
+  #client(providerName: string, settings: ProviderSettings, streaming = false): OpenAI {
+    const key = streaming ? `${providerName}\u0000stream` : providerName;
+    let client = this.#clients.get(key);
     if (client === undefined) {
       // Every option explicit: the SDK must not read process.env (only config.ts does).
       const common = {
@@ -139,13 +162,13 @@ export class ModelClients {
         timeout: this.#timeoutMs,
         logLevel: 'warn' as const,
         logger: sdkLogger(this.#logger),
-        fetch: this.#fetch,
+        fetch: streaming ? globalThis.fetch : this.#fetch,
       };
       client =
         settings.type === 'azure'
           ? new AzureOpenAI({ ...common, baseURL: `${settings.endpoint.replace(/\/+$/, '')}/openai`, apiVersion: settings.apiVersion })
           : new OpenAI({ ...common, baseURL: settings.baseURL });
-      this.#clients.set(providerName, client);
+      this.#clients.set(key, client);
     }
     return client;
   }

@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { notFound } from '../domain/api-error.ts';
 import type { CreateChatCompletionRequest } from '../domain/chat-completion-requests.ts';
 import { newStoredCompletionId } from '../domain/ids.ts';
@@ -31,7 +31,7 @@ export class ChatCompletionService {
   }
 
   async create(project: string, req: CreateChatCompletionRequest, signal?: AbortSignal): Promise<ChatCompletion> {
-    // Proctor's own parameters stay here; the proxy answers streams itself (completion-chunks.ts).
+    // Proctor's own parameters stay here (`stream: true` goes through createStream).
     const params: Record<string, unknown> = { ...req };
     for (const key of ['model', 'store', 'metadata', 'stream', 'stream_options']) delete params[key];
     const { model, store, metadata } = req;
@@ -51,6 +51,61 @@ export class ChatCompletionService {
       created_at: this.#now(),
     });
     return response;
+  }
+
+  /**
+   * `stream: true`: the provider's chunks as they come. With `store: true` usage is asked of the
+   * provider (and its chunk passed on only if the caller asked too), every chunk carries the
+   * stored id, and the completion assembled from the chunks is logged when the stream ends whole.
+   */
+  async createStream(project: string, req: CreateChatCompletionRequest, signal?: AbortSignal): Promise<AsyncIterableIterator<ChatCompletionChunk> & { return(): Promise<IteratorResult<ChatCompletionChunk>> }> {
+    const params: Record<string, unknown> = { ...req };
+    for (const key of ['model', 'store', 'metadata', 'stream']) delete params[key];
+    const { model, store, metadata } = req;
+    const wantsUsage = (req['stream_options'] as { include_usage?: unknown } | null | undefined)?.include_usage === true;
+    const asked = req['stream_options'];
+    if (store === true) params['stream_options'] = { ...(typeof asked === 'object' && asked !== null ? asked : {}), include_usage: true };
+    const opened = await this.#upstream.chatStream(model, params as unknown as Omit<ChatCompletionCreateParamsStreaming, 'model' | 'stream'>, signal);
+    if (!opened.ok) throw upstreamError(opened);
+    if (store !== true) return opened.chunks;
+    const id = newStoredCompletionId();
+    const upstream = opened.chunks;
+    const save = async () => {
+      const completion = await opened.final();
+      if (completion === null) return;
+      await this.#stored.insert({
+        id,
+        project,
+        model,
+        response_model: completion.model,
+        metadata: metadata ?? {},
+        request: req,
+        response: { ...completion, id },
+        created_at: this.#now(),
+      });
+    };
+    const relabeled: AsyncIterableIterator<ChatCompletionChunk> & { return(): Promise<IteratorResult<ChatCompletionChunk>> } = {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      async next() {
+        for (;;) {
+          const r = await upstream.next();
+          if (r.done === true) {
+            await save();
+            return r;
+          }
+          const chunk: ChatCompletionChunk = { ...r.value, id };
+          if (!wantsUsage) {
+            if (chunk.choices.length === 0 && chunk.usage) continue; // the usage chunk Proctor asked for itself
+            delete chunk.usage;
+          }
+          return { done: false, value: chunk };
+        }
+      },
+      return: () => upstream.return(),
+    };
+    return relabeled;
   }
 
   async get(project: string, id: string): Promise<StoredChatCompletion> {

@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { SampleUsage } from '../domain/wire-objects.ts';
 
 /** One upstream chat call as data; `status` is the upstream's HTTP status when it answered with an error. */
@@ -12,4 +12,14 @@ export type ChatUpstreamResult =
  */
 export interface ChatUpstream {
   chat(model: string, params: Omit<ChatCompletionCreateParamsNonStreaming, 'model'>, signal?: AbortSignal): Promise<ChatUpstreamResult>;
+  /** Streamed; `chunks` must be run to its end or `return()`ed, which frees the call's slot. */
+  chatStream(model: string, params: Omit<ChatCompletionCreateParamsStreaming, 'model' | 'stream'>, signal?: AbortSignal): Promise<ChatUpstreamStream>;
 }
+
+export type ChatUpstreamStream =
+  | {
+      readonly ok: true;
+      readonly chunks: AsyncIterableIterator<ChatCompletionChunk> & { return(): Promise<IteratorResult<ChatCompletionChunk>> };
+      readonly final: () => Promise<ChatCompletion | null>;
+    }
+  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string }; readonly status?: number };

@@ -84,6 +84,46 @@ for (const db of testDatabases()) {
       assert.ok((usage?.total_tokens ?? 0) > 0);
     });
 
+    it('stream: true passes the provider’s chunks on as they come; with store: true they carry the stored id and the assembled answer is logged', async () => {
+      const { client } = server;
+      const stream = await client.chat.completions.create({ model: CHAT.name, messages: [{ role: 'user', content: 'one two three four' }], stream: true, store: true, metadata: { streamed: db.name } });
+      const chunks: OpenAI.ChatCompletionChunk[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      assert.ok(chunks.length >= 6, `${chunks.length} chunks: role, a chunk per word, finish`);
+      const ids = new Set(chunks.map((c) => c.id));
+      assert.equal(ids.size, 1);
+      const id = [...ids][0]!;
+      assert.match(id, /^chatcmpl-[0-9a-f]{32}$/);
+      assert.equal(chunks.map((c) => c.choices[0]?.delta.content ?? '').join(''), 'reply: one two three four');
+      assert.ok(chunks.every((c) => c.usage === undefined && c.choices.length === 1), 'no usage chunk: the caller did not ask for one');
+      const stored = await client.chat.completions.retrieve(id);
+      assert.equal(stored.choices[0]?.message.content, 'reply: one two three four');
+      assert.equal(stored.choices[0]?.finish_reason, 'stop');
+      assert.ok((stored.usage?.total_tokens ?? 0) > 0, 'usage was asked of the provider for the log');
+      assert.deepEqual((stored as unknown as { metadata: unknown }).metadata, { streamed: db.name });
+      const unknown = await client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }], stream: true }).then(() => null, (e: unknown) => e);
+      assert.ok(unknown instanceof NotFoundError, 'a failure before the first chunk is an ordinary error response');
+    });
+
+    it('streams a caller abandons free their slot: max_concurrency 3 serves 8 broken-off streams, then a call', async () => {
+      const { client } = server;
+      const narrow = MODELS.narrow;
+      const walkAway = async () => {
+        for (let i = 0; i < 8; i++) {
+          const stream = await client.chat.completions.create({ model: narrow.name, messages: [{ role: 'user', content: `a long answer ${i}` }], stream: true });
+          for await (const chunk of stream) {
+            assert.equal(chunk.object, 'chat.completion.chunk');
+            break; // the caller walks away after the first chunk
+          }
+        }
+        return client.chat.completions.create({ model: narrow.name, messages: [{ role: 'user', content: 'still served' }] });
+      };
+      // A leaked slot makes a later call wait forever: give up after 15 s and say so.
+      const after = await Promise.race([walkAway(), new Promise<null>((resolve) => setTimeout(() => resolve(null), 15_000).unref())]);
+      assert.ok(after !== null, 'a slot leaked: a call waited for a free slot');
+      assert.equal(after.choices[0]?.message.content, 'reply: still served');
+    });
+
     it('errors keep OpenAI’s shape: a bad body is 400, an unknown model 404, the provider’s 400 passes through', async () => {
       const { client, fake } = server;
       const noMessages = await client.chat.completions.create({ model: CHAT.name, messages: [] }).then(() => null, (e: unknown) => e);

@@ -1,8 +1,8 @@
 import { Hono, type Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
 import { createChatCompletionSchema, listChatCompletionsQuerySchema, updateChatCompletionSchema } from '../../domain/chat-completion-requests.ts';
 import { badRequest } from '../../domain/api-error.ts';
 import { metadataSchema } from '../../domain/metadata.ts';
-import { completionChunks, toEventStream } from '../../services/completion-chunks.ts';
 import type { AppEnv } from '../app-env.ts';
 import { parseWith, pathId, readJson, readQuery } from '../request-parsing.ts';
 import type { Services } from '../services.ts';
@@ -26,10 +26,23 @@ export function chatCompletionRoutes(s: Services): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.post('/chat/completions', async (c) => {
     const req = await readJson(c, createChatCompletionSchema);
-    const completion = await s.chatCompletions.create(c.var.project, req, c.req.raw.signal);
-    if (req.stream !== true) return c.json(completion);
-    const includeUsage = (req['stream_options'] as { include_usage?: unknown } | null | undefined)?.include_usage === true;
-    return c.body(toEventStream(completionChunks(completion, includeUsage)), 200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+    if (req.stream !== true) return c.json(await s.chatCompletions.create(c.var.project, req, c.req.raw.signal));
+    // Errors before the first chunk are ordinary error responses (thrown here); later ones are
+    // an `error` event, which the SDK's stream reader raises as an APIError.
+    const chunks = await s.chatCompletions.createStream(c.var.project, req, c.req.raw.signal);
+    c.header('cache-control', 'no-cache');
+    return streamSSE(c, async (sse) => {
+      sse.onAbort(() => void chunks.return());
+      try {
+        for await (const chunk of chunks) await sse.writeSSE({ data: JSON.stringify(chunk) });
+        await sse.writeSSE({ data: '[DONE]' });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        await sse.writeSSE({ data: JSON.stringify({ error: { message: `the provider's stream broke off: ${message}`, type: 'server_error', param: null, code: 'stream_interrupted' } }) });
+      } finally {
+        await chunks.return();
+      }
+    });
   });
   r.get('/chat/completions', async (c) => {
     const q = readQuery(c, listChatCompletionsQuerySchema.loose());

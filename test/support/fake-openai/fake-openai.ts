@@ -1,5 +1,5 @@
 // An in-process fake of an OpenAI-compatible upstream for tests and benchmarks: Chat Completions
-// (non-streaming), Responses, Embeddings and the model list, with deterministic replies, usage
+// (streaming too), Responses, Embeddings and the model list, with deterministic replies, usage
 // and vectors, and deterministic injectable faults (latency, 429 + retry-after, 500, hung
 // requests, connection resets, malformed JSON). Plain `node:http`, no dependencies.
 //
@@ -524,6 +524,27 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     res.end(body);
   }
 
+  /**
+   * A chat completion as OpenAI streams it: a role chunk, the content a word at a time (each write
+   * its own chunk on the wire), tool calls, a finish chunk, then a usage chunk when asked, `[DONE]`.
+   */
+  function sendStream(res: ServerResponse, completionBody: string, includeUsage: boolean, requestId: string): void {
+    const c = JSON.parse(completionBody) as Record<string, any>;
+    const base = { id: c.id, object: 'chat.completion.chunk', created: c.created, model: c.model, system_fingerprint: c.system_fingerprint, ...(includeUsage ? { usage: null } : {}) };
+    const choice = c.choices[0];
+    const message = choice.message;
+    const deltas: Record<string, unknown>[] = [{ role: 'assistant', content: '' }];
+    if (typeof message.content === 'string') for (const part of message.content.match(/\S+\s*|\s+/g) ?? []) deltas.push({ content: part });
+    if (message.refusal) deltas.push({ refusal: message.refusal });
+    (message.tool_calls ?? []).forEach((t: any, index: number) => deltas.push({ tool_calls: [{ index, id: t.id, type: 'function', function: { name: t.function.name, arguments: t.function.arguments } }] }));
+    const events = deltas.map((delta) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: null }] }));
+    events.push({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: choice.finish_reason }] });
+    if (includeUsage) events.push({ ...base, choices: [], usage: c.usage });
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': requestId });
+    for (const e of events) res.write(`data: ${JSON.stringify(e)}\n\n`);
+    res.end('data: [DONE]\n\n');
+  }
+
   function reject(res: ServerResponse, state: ResState | null, status: number, body: string): void {
     if (state) state.acted = true;
     bump((state ? state.stats : stats).byOutcome, String(status));
@@ -783,7 +804,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         if (outcome === 'ok') {
           markOutcome(state, 'ok');
           recordUsage(state.stats, req.model, usage);
-          send(res, 200, body, { 'x-request-id': requestId });
+          if (req.body.stream === true) sendStream(res, body, req.body.stream_options?.include_usage === true, requestId);
+          else send(res, 200, body, { 'x-request-id': requestId });
         } else if (outcome === 'malformed') {
           markOutcome(state, 'malformed');
           send(res, 200, behavior.malformedKind === 'not_json' ? BODY_NOT_JSON : body.slice(0, Math.floor(body.length / 2)), { 'x-request-id': requestId });
@@ -821,8 +843,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       reject(res, state, 404, errorBody(`The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found'));
       return;
     }
-    if (body.stream === true) {
-      reject(res, state, 400, errorBody('Streaming is not supported by fake-openai.', 'invalid_request_error', 'unsupported_value', 'stream'));
+    if (body.stream === true && endpoint !== 'chat.completions') {
+      reject(res, state, 400, errorBody('Streaming is supported for chat completions only by fake-openai.', 'invalid_request_error', 'unsupported_value', 'stream'));
       return;
     }
     let messages: FakeMessage[];
