@@ -11,7 +11,7 @@ import { classifyError } from './classify-error.ts';
 import { estimateTokens } from './estimate-tokens.ts';
 import { LimiterRegistry } from './limiter-registry.ts';
 import { CALLER_SIGNAL, createNodeHttpFetch } from './node-http-fetch.ts';
-import { resolveModel, type ModelResolution, type ProviderSettings } from './model-resolver.ts';
+import { resolveModel, type ModelResolution, type ModelTarget, type ProviderSettings } from './model-resolver.ts';
 import { chatUsage, embeddingsUsage, responsesUsage } from './read-usage.ts';
 import { decideRetry, defaultRetryPolicy, type RetryPolicy } from './retry-policy.ts';
 
@@ -124,16 +124,9 @@ export class ModelClients {
 
   /** A streamed chat completion (the logging proxy with `stream: true`); see chat-stream.ts. */
   async chatStream(model: string, params: Omit<ChatCompletionCreateParamsStreaming, 'model' | 'stream'>, signal?: AbortSignal): Promise<ChatStreamResult> {
-    if (signal?.aborted) return { ok: false, error: CANCELED, attempts: 0 };
-    const resolution = this.resolve(model);
-    if (!resolution.ok) return { ok: false, error: { code: resolution.code, message: resolution.message }, attempts: 0 };
-    const { target } = resolution;
-    let client: OpenAI;
-    try {
-      client = this.#client(target.providerName, target.provider, true);
-    } catch (error) {
-      return { ok: false, error: { code: 'provider_error', message: `cannot create a client for provider '${target.providerName}': ${error instanceof Error ? error.message : String(error)}` }, attempts: 0 };
-    }
+    const opened = this.#open(model, signal, true);
+    if (!opened.ok) return opened;
+    const { target, client } = opened;
     const limiter = this.#limiters.get(target);
     const estimate = limiter.rate === null ? 0 : estimateTokens(params.messages, params.max_completion_tokens ?? params.max_tokens);
     return openChatStream({ client, name: model, upstreamModel: target.upstreamModel, params, limiter, policy: this.#policy, timeoutMs: this.#timeoutMs, estimate, logger: this.#logger, signal });
@@ -173,18 +166,24 @@ export class ModelClients {
     return client;
   }
 
-  async #call<T>(name: string, signal: AbortSignal | undefined, tokens: () => number, send: Send, read: Reader<T>): Promise<ModelCallResult<T>> {
+  /** Before any call: not canceled, the name resolves, its provider's client exists — or why not. */
+  #open(name: string, signal: AbortSignal | undefined, streaming: boolean): { ok: true; target: ModelTarget; client: OpenAI } | { ok: false; error: ModelCallError; attempts: 0 } {
     if (signal?.aborted) return { ok: false, error: CANCELED, attempts: 0 };
     const resolution = this.resolve(name);
     if (!resolution.ok) return { ok: false, error: { code: resolution.code, message: resolution.message }, attempts: 0 };
     const { target } = resolution;
-    let client: OpenAI;
     try {
-      client = this.#client(target.providerName, target.provider);
+      return { ok: true, target, client: this.#client(target.providerName, target.provider, streaming) };
     } catch (error) {
       const message = `cannot create a client for provider '${target.providerName}': ${error instanceof Error ? error.message : String(error)}`;
       return { ok: false, error: { code: 'provider_error', message }, attempts: 0 };
     }
+  }
+
+  async #call<T>(name: string, signal: AbortSignal | undefined, tokens: () => number, send: Send, read: Reader<T>): Promise<ModelCallResult<T>> {
+    const opened = this.#open(name, signal, false);
+    if (!opened.ok) return opened;
+    const { target, client } = opened;
     const limiter = this.#limiters.get(target);
     if (!(await limiter.concurrency.acquire(signal))) return { ok: false, error: CANCELED, attempts: 0 };
     // Our transport takes the caller's signal itself (see CALLER_SIGNAL); any other fetch gets it through the SDK.
