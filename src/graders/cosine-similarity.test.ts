@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { CreateEmbeddingResponse } from 'openai/resources/embeddings';
-import { cosineSimilarity, FAKE_OPENAI_API_KEY, fakeEmbedding, startFakeOpenAI, type FakeOpenAI } from '../../test/support/fake-openai/fake-openai.ts';
-import { configFileSchema } from '../config.ts';
+import { useFakeModelClients } from '../../test/support/fake-model-clients.ts';
+import { cosineSimilarity, fakeEmbedding } from '../../test/support/fake-openai/fake-openai.ts';
 import type { SampleUsage } from '../domain/wire-objects.ts';
-import { ModelClients } from '../providers/model-client.ts';
 import { cosine, createCosineGrader, type CosineGraderConfig } from './cosine-similarity.ts';
 import type { JudgeCallResult, JudgeClient } from './judge-client.ts';
 
@@ -149,22 +148,10 @@ describe('text_similarity cosine grader', () => {
 });
 
 describe('cosine grader against the fake upstream through ModelClients', () => {
-  let fake: FakeOpenAI;
-  let clients: ModelClients;
-  before(async () => {
-    fake = await startFakeOpenAI({ recordRequests: true });
-    clients = new ModelClients({
-      configFile: configFileSchema.parse({ providers: { fake: { type: 'openai', base_url: fake.url, api_key: FAKE_OPENAI_API_KEY } }, models: {}, default_provider: 'fake' }),
-      secrets: {},
-      timeoutMs: 5_000,
-    });
-  });
-  after(async () => {
-    await fake.close();
-  });
+  const live = useFakeModelClients();
 
   it("scores the fake's embeddings (as the SDK decodes them) and reports exactly the upstream usage", async () => {
-    const grader = createCosineGrader(config(0.99), clients, 'text-embedding-3-small');
+    const grader = createCosineGrader(config(0.99), live.clients, 'text-embedding-3-small');
     const same = await grader.grade({ item: { reference: 'the cat sat on the mat' }, sample: { output_text: 'the cat sat on the mat' } });
     assert.equal(same.error, null);
     assert.ok(Math.abs(same.score - 1) < 1e-6, String(same.score));
@@ -175,9 +162,9 @@ describe('cosine grader against the fake upstream through ModelClients', () => {
     assert.ok(Math.abs(different.score - expected) < 1e-6, `${different.score} vs ${expected}`);
     assert.equal(different.passed, false);
 
-    assert.equal(fake.stats.recorded.length, 2);
-    assert.deepEqual(fake.stats.recorded[1]?.body['input'], ['the cat sat on the mat', 'a dog ran']);
-    const upstream = fake.stats.usageByModel['text-embedding-3-small'];
+    assert.equal(live.fake.stats.recorded.length, 2);
+    assert.deepEqual(live.fake.stats.recorded[1]?.body['input'], ['the cat sat on the mat', 'a dog ran']);
+    const upstream = live.fake.stats.usageByModel['text-embedding-3-small'];
     assert.ok(upstream);
     const reported = [...(same.usage ?? []), ...(different.usage ?? [])];
     assert.equal(reported.reduce((n, u) => n + u.invocation_count, 0), upstream.invocation_count);

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
-import { FAKE_OPENAI_API_KEY, startFakeOpenAI, type FakeOpenAI } from '../../test/support/fake-openai/fake-openai.ts';
-import { configFileSchema } from '../config.ts';
+import { useFakeModelClients } from '../../test/support/fake-model-clients.ts';
 import { labelModelGraderSchema } from '../domain/grader-config.ts';
 import type { SampleUsage } from '../domain/wire-objects.ts';
-import { ModelClients } from '../providers/model-client.ts';
 import type { JudgeCallResult, JudgeClient } from './judge-client.ts';
 import { createLabelModelGrader, labelModelSchema } from './label-model.ts';
 
@@ -203,33 +201,21 @@ describe('label_model grader', () => {
 });
 
 describe('label_model grader against the fake upstream through ModelClients', () => {
-  let fake: FakeOpenAI;
-  let clients: ModelClients;
-  before(async () => {
-    fake = await startFakeOpenAI({ recordRequests: true });
-    clients = new ModelClients({
-      configFile: configFileSchema.parse({ providers: { fake: { type: 'openai', base_url: fake.url, api_key: FAKE_OPENAI_API_KEY } }, models: {}, default_provider: 'fake' }),
-      secrets: {},
-      timeoutMs: 5_000,
-    });
-  });
-  after(async () => {
-    await fake.close();
-  });
+  const live = useFakeModelClients();
 
   it('grades with a structured reply and reports exactly the usage the upstream reported', async () => {
-    fake.setBehavior({ reply: () => ({ content: { steps: [], result: 'good' } }) });
-    const judge: JudgeClient = clients; // ModelClients satisfies the interface structurally
+    live.fake.setBehavior({ reply: () => ({ content: { steps: [], result: 'good' } }) });
+    const judge: JudgeClient = live.clients; // ModelClients satisfies the interface structurally
     const cfg = labelModelGraderSchema.parse({ ...config, model: 'gpt-4o-mini' });
     const out = await createLabelModelGrader(cfg, judge).grade(row);
     assert.equal(out.error, null);
     assert.equal(out.passed, true);
     assert.equal(out.score, 1);
-    const recorded = fake.stats.recorded;
+    const recorded = live.fake.stats.recorded;
     assert.equal(recorded.length, 1);
     assert.equal(recorded[0]?.endpoint, 'chat.completions');
     assert.deepEqual(recorded[0]?.body['response_format'], { type: 'json_schema', json_schema: { name: 'label_model_result', strict: true, schema: labelModelSchema(['good', 'ok', 'bad']) } });
-    const upstream = fake.stats.usageByModel['gpt-4o-mini'];
+    const upstream = live.fake.stats.usageByModel['gpt-4o-mini'];
     assert.ok(upstream);
     assert.deepEqual(out.usage, [{ model_name: 'gpt-4o-mini', ...upstream }]);
     assert.deepEqual(out.sample?.['output'], [{ role: 'assistant', content: JSON.stringify({ steps: [], result: 'good' }) }]);

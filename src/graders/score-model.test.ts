@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
-import { FAKE_OPENAI_API_KEY, startFakeOpenAI, type FakeOpenAI } from '../../test/support/fake-openai/fake-openai.ts';
-import { configFileSchema } from '../config.ts';
+import { useFakeModelClients } from '../../test/support/fake-model-clients.ts';
 import { scoreModelGraderSchema } from '../domain/grader-config.ts';
 import type { SampleUsage } from '../domain/wire-objects.ts';
-import { ModelClients } from '../providers/model-client.ts';
 import type { JudgeCallResult, JudgeClient } from './judge-client.ts';
 import { createScoreModelGrader, scoreModelSchema } from './score-model.ts';
 
@@ -188,30 +186,18 @@ describe('score_model grader', () => {
 });
 
 describe('score_model grader against the fake upstream through ModelClients', () => {
-  let fake: FakeOpenAI;
-  let clients: ModelClients;
-  before(async () => {
-    fake = await startFakeOpenAI({ recordRequests: true });
-    clients = new ModelClients({
-      configFile: configFileSchema.parse({ providers: { fake: { type: 'openai', base_url: fake.url, api_key: FAKE_OPENAI_API_KEY } }, models: {}, default_provider: 'fake' }),
-      secrets: {},
-      timeoutMs: 5_000,
-    });
-  });
-  after(async () => {
-    await fake.close();
-  });
+  const live = useFakeModelClients();
 
   it('clamps the judge score and reports exactly the upstream usage', async () => {
-    fake.setBehavior({ reply: () => ({ content: { steps: [{ description: 'a', conclusion: 'b' }], result: 14 } }) });
+    live.fake.setBehavior({ reply: () => ({ content: { steps: [{ description: 'a', conclusion: 'b' }], result: 14 } }) });
     const config = scoreModelGraderSchema.parse({ ...base, model: 'gpt-4.1-mini', range: [0, 10], sampling_params: { seed: 3 } });
-    const out = await createScoreModelGrader(config, clients).grade(row);
+    const out = await createScoreModelGrader(config, live.clients).grade(row);
     assert.equal(out.error, null);
     assert.equal(out.score, 10);
     assert.equal(out.passed, true);
-    const body = fake.stats.recorded[0]?.body;
+    const body = live.fake.stats.recorded[0]?.body;
     assert.equal(body?.['seed'], 3);
     assert.deepEqual(body?.['response_format'], { type: 'json_schema', json_schema: { name: 'score_model_result', strict: true, schema: scoreModelSchema } });
-    assert.deepEqual(out.usage, [{ model_name: 'gpt-4.1-mini', ...fake.stats.usageByModel['gpt-4.1-mini'] }]);
+    assert.deepEqual(out.usage, [{ model_name: 'gpt-4.1-mini', ...live.fake.stats.usageByModel['gpt-4.1-mini'] }]);
   });
 });
