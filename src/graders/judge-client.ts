@@ -1,7 +1,8 @@
-import type { ChatCompletion, ChatCompletionContentPart, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { CreateEmbeddingResponse } from 'openai/resources/embeddings';
 import type { ApiErrorObject, ModelUsage, OutputSample, SampleUsage } from '../domain/wire-objects.ts';
 import { messageText, type RenderedMessage } from '../templates/render-messages.ts';
+import { toChatMessage } from '../templates/to-chat-message.ts';
 import type { GradeOutcome } from './grader.ts';
 
 /** One upstream call as data: the response with the usage the upstream reported, or why there is none. */
@@ -38,19 +39,6 @@ export const usageOf = (model: string, usage: SampleUsage): ModelUsage[] => [
     cached_tokens: usage.cached_tokens,
   },
 ];
-
-/** A rendered message as a Chat Completions message (text-only messages as a plain string). */
-export function toChatMessage(m: RenderedMessage): ChatCompletionMessageParam {
-  if (m.parts.every((p) => p.type === 'text') || m.role !== 'user') {
-    return { role: m.role as 'user', content: messageText(m) };
-  }
-  const parts: ChatCompletionContentPart[] = m.parts.map((p) => {
-    if (p.type === 'text') return { type: 'text', text: p.text };
-    if (p.type === 'image') return { type: 'image_url', image_url: { url: p.url, ...(p.detail !== undefined ? { detail: p.detail as 'auto' } : {}) } };
-    return { type: 'input_audio', input_audio: { data: p.data, format: p.format as 'wav' } };
-  });
-  return { role: 'user', content: parts };
-}
 
 /** The sampling values a judge's sample reports: what was sent, else the API's defaults. */
 export interface JudgeReported {

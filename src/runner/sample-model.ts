@@ -1,8 +1,9 @@
-import type { ChatCompletion, ChatCompletionContentPart, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { Response, ResponseCreateParamsNonStreaming, ResponseInputContent, ResponseInputItem } from 'openai/resources/responses/responses';
 import type { SamplingDataSource } from '../domain/run-data-source.ts';
 import type { ModelUsage, OutputSample, SampleUsage } from '../domain/wire-objects.ts';
 import { messageText, type RenderedMessage } from '../templates/render-messages.ts';
+import { toChatMessage } from '../templates/to-chat-message.ts';
 import type { SamplingClient } from './sampling-client.ts';
 
 export interface ModelSample {
@@ -25,19 +26,6 @@ export function reported(ds: SamplingDataSource) {
     seed: p.seed ?? 42,
     max_completion_tokens: p.max_completion_tokens ?? p.max_completions_tokens ?? 0,
   };
-}
-
-function toChatMessage(m: RenderedMessage): ChatCompletionMessageParam {
-  const simple = m.parts.every((p) => p.type === 'text');
-  if (simple || m.role === 'assistant' || m.role === 'system' || m.role === 'developer') {
-    return { role: m.role as 'user', content: messageText(m) };
-  }
-  const parts: ChatCompletionContentPart[] = m.parts.map((p) => {
-    if (p.type === 'text') return { type: 'text', text: p.text };
-    if (p.type === 'image') return { type: 'image_url', image_url: { url: p.url, ...(p.detail !== undefined ? { detail: p.detail as 'auto' } : {}) } };
-    return { type: 'input_audio', input_audio: { data: p.data, format: p.format as 'wav' } };
-  });
-  return { role: 'user', content: parts };
 }
 
 function toResponsesInput(m: RenderedMessage): ResponseInputItem {
