@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Metadata } from './metadata.ts';
 import { metadataSchema } from './metadata.ts';
+import { nestSchema } from './nest-schema.ts';
 
 /** `data_source_config` as a create-eval request carries it. */
 const jsonSchemaObject = z.record(z.string(), z.unknown());
@@ -58,11 +59,13 @@ const SAMPLE_SCHEMA = {
 export function buildDataSourceConfig(input: CreateDataSourceConfig): DataSourceConfig {
   if (input.type === 'custom') {
     const withSample = input.include_sample_schema === true;
+    // The user's schema moves to /properties/item: its `#/$defs/X` (pydantic) and `#` references must follow it.
+    const item = nestSchema(input.item_schema, '/properties/item');
     return {
       type: 'custom',
       schema: {
         type: 'object',
-        properties: withSample ? { item: input.item_schema, sample: SAMPLE_SCHEMA } : { item: input.item_schema },
+        properties: withSample ? { item, sample: SAMPLE_SCHEMA } : { item },
         required: withSample ? ['item', 'sample'] : ['item'],
       },
     };
@@ -76,4 +79,38 @@ export function buildDataSourceConfig(input: CreateDataSourceConfig): DataSource
       required: ['item', 'sample'],
     },
   };
+}
+
+/**
+ * What a supplied `sample` is checked for (DESIGN §6): types only, never `model` or `choices`
+ * required — a row may bring just `output_text`, our own output item's sample, or a whole Chat
+ * Completion or Responses object (`completion.model_dump()`), which carry nulls where a field is
+ * unset. `output_json` may be any JSON value.
+ */
+const SAMPLE_TYPES = {
+  type: 'object',
+  properties: {
+    model: { type: ['string', 'null'] },
+    choices: { type: ['array', 'null'], items: { type: 'object' } },
+    output: { type: ['array', 'null'] },
+    output_text: { type: ['string', 'null'] },
+    output_tools: { type: ['array', 'null'] },
+    finish_reason: { type: ['string', 'null'] },
+    usage: { type: ['object', 'null'] },
+    temperature: { type: ['number', 'null'] },
+    top_p: { type: ['number', 'null'] },
+    seed: { type: ['integer', 'null'] },
+    max_completion_tokens: { type: ['integer', 'null'] },
+  },
+} as const;
+
+/**
+ * The JSON schema a data row is checked against at run creation: `item` must match the eval's
+ * item schema (still at `/properties/item`, where its references point); a `sample` — only
+ * `jsonl` rows bring one, a sampling run makes its own — is optional and checked for types.
+ */
+export function rowSchema(config: DataSourceConfig, withSample: boolean): Record<string, unknown> {
+  const properties = (config.schema['properties'] ?? {}) as Record<string, unknown>;
+  const item = properties['item'] ?? { type: 'object' };
+  return { type: 'object', properties: withSample ? { item, sample: SAMPLE_TYPES } : { item }, required: ['item'] };
 }

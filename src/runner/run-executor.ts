@@ -183,15 +183,15 @@ export class RunExecutor {
   async #gradeOne(row: RowToStore, graders: readonly CriterionGrader[], sampling: SamplingPlan | null, signal: AbortSignal): Promise<GradedItem> {
     const base = { id: newOutputItemId(), datasource_item_id: row.row_index, datasource_item: row.item };
     if (sampling === null) {
-      const grade = await gradeRow(graders, row.item, row.sample, signal);
-      const sample = jsonlSample(row.sample);
+      const { sample, graderSample } = jsonlSample(row.sample);
+      const grade = await gradeRow(graders, row.item, graderSample, signal);
       if (grade.error !== null) sample.error = grade.error;
       return { ...base, status: grade.status, errored: grade.error !== null, results: grade.results, sample, usage: grade.usage };
     }
     const rendered = sampling.render ? sampling.render(row.item) : { ok: true as const, messages: [], missing: [] };
     if (!rendered.ok) {
       const error = { code: 'invalid_input_messages', message: rendered.message };
-      const sample = { ...jsonlSample(null), ...reported(sampling.ds), model: sampling.model, error };
+      const sample = { ...jsonlSample(null).sample, ...reported(sampling.ds), model: sampling.model, error };
       return { ...base, status: 'fail', errored: true, results: [], sample, usage: [] };
     }
     const sampled = await sampleModel(this.#d.sampling, sampling.ds, sampling.model, rendered.messages, signal);

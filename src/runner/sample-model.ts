@@ -1,9 +1,10 @@
-import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
-import type { Response, ResponseCreateParamsNonStreaming, ResponseInputContent, ResponseInputItem } from 'openai/resources/responses/responses';
+import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { ResponseCreateParamsNonStreaming, ResponseInputContent, ResponseInputItem } from 'openai/resources/responses/responses';
 import type { SamplingDataSource } from '../domain/run-data-source.ts';
 import type { ModelUsage, OutputSample, SampleUsage } from '../domain/wire-objects.ts';
-import { messageText, type RenderedMessage } from '../templates/render-messages.ts';
+import { messageText, type RenderedMessage, type RenderedPart } from '../templates/render-messages.ts';
 import { toChatMessage } from '../templates/to-chat-message.ts';
+import { fromChatCompletion, fromOutputList, graderFields, outputMessages, type ModelOutput } from './model-output.ts';
 import type { SamplingClient } from './sampling-client.ts';
 
 export interface ModelSample {
@@ -30,22 +31,26 @@ export function reported(ds: SamplingDataSource) {
 
 function toResponsesInput(m: RenderedMessage): ResponseInputItem {
   if (m.parts.every((p) => p.type === 'text')) return { role: m.role as 'user', content: messageText(m) };
-  const content: ResponseInputContent[] = [];
-  for (const p of m.parts) {
-    if (p.type === 'text') content.push({ type: 'input_text', text: p.text });
-    else if (p.type === 'image') content.push({ type: 'input_image', image_url: p.url, detail: (p.detail ?? 'auto') as 'auto' });
-  }
-  return { role: m.role as 'user', content };
+  return { role: m.role as 'user', content: m.parts.map(toResponsesPart) };
 }
 
-/** `output_json`: the output parsed when it looks like JSON; a failed parse (an exception) is not cheap, so prose skips it. */
-function parseJson(text: string): unknown {
-  const first = text.trimStart()[0];
-  if (first !== '{' && first !== '[') return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
+function toResponsesPart(p: RenderedPart): ResponseInputContent {
+  switch (p.type) {
+    case 'text':
+      return { type: 'input_text', text: p.text };
+    case 'image':
+      return { type: 'input_image', detail: (p.detail ?? 'auto') as 'auto', ...(p.url !== undefined ? { image_url: p.url } : {}), ...(p.fileId !== undefined ? { file_id: p.fileId } : {}) };
+    case 'audio':
+      return { type: 'input_audio', input_audio: { data: p.data, format: p.format as 'wav' } } as unknown as ResponseInputContent;
+    case 'file':
+      return {
+        type: 'input_file',
+        ...(p.fileData !== undefined ? { file_data: p.fileData } : {}),
+        ...(p.fileId !== undefined ? { file_id: p.fileId } : {}),
+        ...(p.filename !== undefined ? { filename: p.filename } : {}),
+        ...(p.fileUrl !== undefined ? { file_url: p.fileUrl } : {}),
+        ...(p.detail !== undefined ? { detail: p.detail as 'auto' } : {}),
+      };
   }
 }
 
@@ -84,26 +89,8 @@ export async function sampleModel(client: SamplingClient, ds: SamplingDataSource
     };
     const result = await client.chat(model, params, signal);
     if (!result.ok) return failedSample(ds, messages, model, result.error);
-    const completion: ChatCompletion = result.value;
-    const choice = completion.choices[0];
-    const text = choice?.message.content ?? '';
-    const sample: OutputSample = {
-      input,
-      output: [{ role: 'assistant', content: text }],
-      finish_reason: choice?.finish_reason ?? '',
-      model: result.model,
-      usage: result.usage,
-      error: null,
-      ...base,
-    };
-    const graderSample = {
-      ...sample,
-      output_text: text,
-      output_json: parseJson(text),
-      output_tools: choice?.message.tool_calls ?? [],
-      choices: completion.choices,
-    };
-    return { sample, graderSample, usage: usageOf(model, result.usage), failed: false };
+    const out = fromChatCompletion(result.value as unknown as Record<string, unknown>);
+    return answered(out, input, model, result, base);
   }
 
   const rp = ds.sampling_params ?? {};
@@ -118,15 +105,18 @@ export async function sampleModel(client: SamplingClient, ds: SamplingDataSource
   };
   const result = await client.responses(model, params, signal);
   if (!result.ok) return failedSample(ds, messages, model, result.error);
-  const response: Response = result.value;
-  let text = '';
-  const tools: unknown[] = [];
-  for (const item of response.output ?? []) {
-    if (item.type === 'message') for (const c of item.content) if (c.type === 'output_text') text += c.text;
-    if (item.type === 'function_call') tools.push(item);
-  }
-  const finish = response.status === 'completed' ? 'stop' : (response.incomplete_details?.reason ?? response.status ?? '');
-  const sample: OutputSample = { input, output: [{ role: 'assistant', content: text }], finish_reason: finish, model: result.model, usage: result.usage, error: null, ...base };
-  const graderSample = { ...sample, output_text: text, output_json: parseJson(text), output_tools: tools, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finish }] };
-  return { sample, graderSample, usage: usageOf(model, result.usage), failed: false };
+  const out = fromOutputList(result.value as unknown as Record<string, unknown>);
+  return answered(out, input, model, result, base);
+}
+
+/**
+ * A model's answer as the output item's sample (tool calls kept on the message; `model` as the
+ * upstream named it) and as graders see it; usage counts under the run's model name.
+ */
+function answered(out: ModelOutput, input: unknown[], runModel: string, result: { model: string; usage: SampleUsage }, base: ReturnType<typeof reported>): ModelSample {
+  // A sampled answer always has an assistant message, even an empty one.
+  const answer = out.text === null ? { ...out, text: '' } : out;
+  const finish = out.finishReason ?? '';
+  const sample: OutputSample = { input, output: outputMessages(answer), finish_reason: finish, model: result.model, usage: result.usage, error: null, ...base };
+  return { sample, graderSample: { ...sample, ...graderFields(answer, finish) }, usage: usageOf(runModel, result.usage), failed: false };
 }

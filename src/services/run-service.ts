@@ -1,5 +1,5 @@
 import { badRequest, notFound } from '../domain/api-error.ts';
-import type { DataSourceConfig } from '../domain/data-source-config.ts';
+import { rowSchema, type DataSourceConfig } from '../domain/data-source-config.ts';
 import { newRunId, nowSeconds } from '../domain/ids.ts';
 import type { ListRunsQuery } from '../domain/list-query.ts';
 import type { CreateRunRequest } from '../domain/run-requests.ts';
@@ -57,8 +57,7 @@ export class RunService {
     } else {
       // Every row is checked before the run exists: a bad row is the caller's 400, not a failed run.
       // Rows of a sampling run carry no sample (the model makes it), so only `item` is checked then.
-      const properties = (config.schema['properties'] ?? {}) as Record<string, unknown>;
-      const validate = compileRowValidator(source.type === 'jsonl' ? config.schema : { type: 'object', properties: { item: properties['item'] ?? {} }, required: ['item'] });
+      const validate = compileRowValidator(rowSchema(config, source.type === 'jsonl'));
       try {
         for await (const { row, where } of sourceRows(rowSource, this.#d, project, config)) {
           const problem = validate(row);

@@ -44,6 +44,77 @@ describe('compileMessages', () => {
     assert.deepEqual(noRole, { ok: false, message: 'item.messages[0] must be a message with a string role' });
   });
 
+  it('renders every string field of every part type: image url/file_id/detail, audio data/format, file data/id/name/url', () => {
+    const render = compileMessages(
+      inputMessages({
+        type: 'template',
+        template: [
+          {
+            type: 'message',
+            role: 'user',
+            content: [
+              { type: 'input_audio', input_audio: { data: '{{ item.audio_base64 }}', format: '{{item.fmt}}' } },
+              { type: 'input_image', image_url: null, file_id: '{{item.image_file}}', detail: '{{item.detail}}' },
+              { type: 'input_file', file_data: 'data:application/pdf;base64,{{item.pdf}}', filename: '{{item.name}}.pdf' },
+              { type: 'input_file', file_id: '{{item.file}}' },
+              { type: 'input_file', file_url: 'https://files.example/{{item.name}}' },
+            ],
+          },
+        ],
+      }),
+    );
+    const out = render({ audio_base64: 'UklGRg==', fmt: 'wav', image_file: 'file-img', detail: 'high', pdf: 'JVBERi0=', name: 'report', file: 'file-doc' });
+    assert.ok(out.ok);
+    assert.deepEqual(out.missing, []);
+    assert.deepEqual(out.messages[0]?.parts, [
+      { type: 'audio', data: 'UklGRg==', format: 'wav' },
+      { type: 'image', fileId: 'file-img', detail: 'high' },
+      { type: 'file', fileData: 'data:application/pdf;base64,JVBERi0=', filename: 'report.pdf' },
+      { type: 'file', fileId: 'file-doc' },
+      { type: 'file', fileUrl: 'https://files.example/report' },
+    ]);
+    assert.equal(messageText(out.messages[0]), '[audio][image: file-img][file: report.pdf][file: file-doc][file: https://files.example/report]');
+    // A missing path in any field is reported, as in text.
+    const missing = render({});
+    assert.ok(missing.ok);
+    assert.deepEqual(missing.missing, ['item.audio_base64', 'item.fmt', 'item.image_file', 'item.detail', 'item.pdf', 'item.name', 'item.file']);
+  });
+
+  it('refuses parts without what they need: an image without url or file, a file without data, id or url', () => {
+    assert.throws(() => inputMessages({ type: 'template', template: [{ role: 'user', content: [{ type: 'input_image', detail: 'low' }] }] }), /image_url or a file_id/);
+    assert.throws(() => inputMessages({ type: 'template', template: [{ role: 'user', content: [{ type: 'input_file', filename: 'a.pdf' }] }] }), /file_data, a file_id or a file_url/);
+  });
+
+  it('item_reference: audio, file and image parts of either API are sent as the row has them', () => {
+    const render = compileMessages(inputMessages({ type: 'item_reference', item_reference: 'item.messages' }));
+    const out = render({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'listen' },
+            { type: 'input_audio', input_audio: { data: 'AAA=', format: 'mp3' } },
+            { type: 'image_url', image_url: { url: 'https://x/i.png', detail: 'low' } },
+            { type: 'input_image', file_id: 'file-1' },
+            { type: 'file', file: { file_id: 'file-2', filename: 'a.pdf' } },
+            { type: 'input_file', file_data: 'ZGF0YQ==', filename: 'b.txt' },
+          ],
+        },
+      ],
+    });
+    assert.ok(out.ok);
+    assert.deepEqual(out.messages[0]?.parts, [
+      { type: 'text', text: 'listen', output: false },
+      { type: 'audio', data: 'AAA=', format: 'mp3' },
+      { type: 'image', url: 'https://x/i.png', detail: 'low' },
+      { type: 'image', fileId: 'file-1' },
+      { type: 'file', fileId: 'file-2', filename: 'a.pdf' },
+      { type: 'file', fileData: 'ZGF0YQ==', filename: 'b.txt' },
+    ]);
+    const bad = render({ messages: [{ role: 'user', content: [{ type: 'video', url: 'x' }] }] });
+    assert.equal(bad.ok, false);
+  });
+
   it('refuses an item_reference outside the row', () => {
     assert.throws(() => inputMessages({ type: 'item_reference', item_reference: 'sample.output' }), /item_reference must name a field of the row/);
   });

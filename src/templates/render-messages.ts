@@ -1,6 +1,6 @@
 import type { EvalItem } from '../domain/eval-item.ts';
 import type { InputMessages } from '../domain/run-data-source.ts';
-import { compileTemplate, resolvePath, type CompiledTemplate } from './render-template.ts';
+import { compileTemplate, resolvePath, type CompiledTemplate, type TemplateContext } from './render-template.ts';
 
 /** One rendered message, in a neutral form both the Chat Completions and Responses calls map from. */
 export interface RenderedMessage {
@@ -10,28 +10,92 @@ export interface RenderedMessage {
 
 export type RenderedPart =
   | { type: 'text'; text: string; output: boolean }
-  | { type: 'image'; url: string; detail?: string }
-  | { type: 'audio'; data: string; format: string };
+  | { type: 'image'; url?: string; fileId?: string; detail?: string }
+  | { type: 'audio'; data: string; format: string }
+  | { type: 'file'; fileData?: string; fileId?: string; filename?: string; fileUrl?: string; detail?: string };
 
 /** `sample` (optional, default null) is what `{{ sample.… }}` resolves against, as grader templates use it. */
 export type RenderMessages = (item: Record<string, unknown>, sample?: Record<string, unknown> | null) => { ok: true; messages: RenderedMessage[]; missing: string[] } | { ok: false; message: string };
 
-type CompiledPart =
-  | { type: 'text'; text: CompiledTemplate; output: boolean }
-  | { type: 'image'; url: CompiledTemplate; detail?: string }
-  | { type: 'audio'; data: string; format: string };
+type Part = Exclude<EvalItem['content'], unknown[]>;
 
-function compilePart(part: Exclude<EvalItem['content'], unknown[]>): CompiledPart {
+/**
+ * A template part compiled: its kind, and each of its string fields as a template. Every string
+ * field of every part type renders — a URL, a detail level, base64 audio data and its format, a
+ * file's data, id or name all take `{{ item.… }}` like text does.
+ */
+interface CompiledPart {
+  type: RenderedPart['type'];
+  output: boolean;
+  fields: Array<[string, CompiledTemplate]>;
+}
+
+function compilePart(part: Part): CompiledPart {
+  const fields = (source: Record<string, string | null | undefined>): Array<[string, CompiledTemplate]> =>
+    Object.entries(source).flatMap(([name, value]) => (typeof value === 'string' ? [[name, compileTemplate(value)] as [string, CompiledTemplate]] : []));
   switch (part.type) {
     case 'input_text':
-      return { type: 'text', text: compileTemplate(part.text), output: false };
     case 'output_text':
-      return { type: 'text', text: compileTemplate(part.text), output: true };
+      return { type: 'text', output: part.type === 'output_text', fields: fields({ text: part.text }) };
     case 'input_image':
-      return { type: 'image', url: compileTemplate(part.image_url), ...(part.detail !== undefined ? { detail: part.detail } : {}) };
+      return { type: 'image', output: false, fields: fields({ url: part.image_url, fileId: part.file_id, detail: part.detail }) };
     case 'input_audio':
-      return { type: 'audio', data: part.input_audio.data, format: part.input_audio.format };
+      return { type: 'audio', output: false, fields: fields({ data: part.input_audio.data, format: part.input_audio.format }) };
+    case 'input_file':
+      return { type: 'file', output: false, fields: fields({ fileData: part.file_data, fileId: part.file_id, filename: part.filename, fileUrl: part.file_url, detail: part.detail }) };
   }
+}
+
+function renderPart(part: CompiledPart, ctx: TemplateContext, missing: string[]): RenderedPart {
+  const rendered: Record<string, string> = {};
+  for (const [name, template] of part.fields) {
+    const r = template(ctx);
+    for (const path of r.missing) if (!missing.includes(path)) missing.push(path);
+    rendered[name] = r.text;
+  }
+  if (part.type === 'text') return { type: 'text', text: rendered['text'] ?? '', output: part.output };
+  if (part.type === 'audio') return { type: 'audio', data: rendered['data'] ?? '', format: rendered['format'] ?? '' };
+  return { type: part.type, ...rendered };
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const rec = (v: unknown): Record<string, unknown> | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+
+/** The fields that are present (exactOptionalPropertyTypes: absent, never `undefined`). */
+function present(fields: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/**
+ * A content part of a row's message, in either API's spelling: text (`text`, `input_text`,
+ * `output_text`), images (`image_url: {url, detail}` or `input_image` with `image_url`/`file_id`),
+ * audio (`input_audio: {data, format}`) and files (`file: {file_data, file_id, filename}` or
+ * `input_file`); null for anything else.
+ */
+function rowPart(p: unknown): RenderedPart | null {
+  const part = rec(p);
+  if (part === undefined) return typeof p === 'string' ? { type: 'text', text: p, output: false } : null;
+  const type = part['type'];
+  if (typeof part['text'] === 'string') return { type: 'text', text: part['text'], output: type === 'output_text' };
+  if (type === 'image_url' || type === 'input_image' || (type === undefined && part['image_url'] !== undefined)) {
+    const image = rec(part['image_url']);
+    const url = str(part['image_url']) ?? str(image?.['url']);
+    const fileId = str(part['file_id']);
+    if (url === undefined && fileId === undefined) return null;
+    return { type: 'image', ...present({ url, fileId, detail: str(part['detail']) ?? str(image?.['detail']) }) };
+  }
+  if (type === 'input_audio') {
+    const audio = rec(part['input_audio']);
+    const data = str(audio?.['data']);
+    const format = str(audio?.['format']);
+    return data === undefined || format === undefined ? null : { type: 'audio', data, format };
+  }
+  if (type === 'file' || type === 'input_file') {
+    const file = rec(part['file']) ?? part;
+    const fields = present({ fileData: str(file['file_data']), fileId: str(file['file_id']), filename: str(file['filename']), fileUrl: str(file['file_url']), detail: str(file['detail']) });
+    return fields['fileData'] === undefined && fields['fileId'] === undefined && fields['fileUrl'] === undefined ? null : { type: 'file', ...fields };
+  }
+  return null;
 }
 
 /** A message array taken from the row (`item_reference`): `{role, content}` with string or part content. */
@@ -45,11 +109,10 @@ function fromRow(value: unknown, ref: string): { ok: true; messages: RenderedMes
       messages.push({ role, parts: [{ type: 'text', text: content, output: role === 'assistant' }] });
     } else if (Array.isArray(content)) {
       const parts: RenderedPart[] = [];
-      for (const p of content as Array<Record<string, unknown>>) {
-        if (typeof p?.['text'] === 'string') parts.push({ type: 'text', text: p['text'], output: p['type'] === 'output_text' });
-        else if (typeof p?.['image_url'] === 'string') parts.push({ type: 'image', url: p['image_url'] });
-        else if (typeof (p?.['image_url'] as { url?: unknown } | undefined)?.url === 'string') parts.push({ type: 'image', url: (p['image_url'] as { url: string }).url });
-        else return { ok: false, message: `${ref}[${i}].content has a part this server cannot send` };
+      for (const [j, p] of content.entries()) {
+        const part = rowPart(p);
+        if (part === null) return { ok: false, message: `${ref}[${i}].content[${j}] is a part this server cannot send (text, image, audio and file parts are)` };
+        parts.push(part);
       }
       messages.push({ role, parts });
     } else {
@@ -81,26 +144,23 @@ export function compileMessages(input: InputMessages): RenderMessages {
   return (item, sample = null) => {
     const ctx = { item, sample };
     const missing: string[] = [];
-    const messages = compiled.map((m) => ({
-      role: m.role,
-      parts: m.parts.map((p): RenderedPart => {
-        if (p.type === 'text') {
-          const r = p.text(ctx);
-          missing.push(...r.missing);
-          return { type: 'text', text: r.text, output: p.output };
-        }
-        if (p.type === 'image') {
-          const r = p.url(ctx);
-          missing.push(...r.missing);
-          return { type: 'image', url: r.text, ...(p.detail !== undefined ? { detail: p.detail } : {}) };
-        }
-        return p;
-      }),
-    }));
+    const messages = compiled.map((m) => ({ role: m.role, parts: m.parts.map((p) => renderPart(p, ctx, missing)) }));
     return { ok: true, messages, missing };
   };
 }
 
 /** The text of a message, as the output item's `sample.input[].content` shows it. */
-export const messageText = (m: RenderedMessage): string =>
-  m.parts.map((p) => (p.type === 'text' ? p.text : p.type === 'image' ? `[image: ${p.url}]` : `[audio]`)).join('');
+export const messageText = (m: RenderedMessage): string => m.parts.map(partText).join('');
+
+function partText(p: RenderedPart): string {
+  switch (p.type) {
+    case 'text':
+      return p.text;
+    case 'image':
+      return `[image: ${p.url ?? p.fileId ?? ''}]`;
+    case 'audio':
+      return '[audio]';
+    case 'file':
+      return `[file: ${p.filename ?? p.fileId ?? p.fileUrl ?? ''}]`;
+  }
+}

@@ -1,16 +1,34 @@
 import type { ChatCompletionContentPart, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { messageText, type RenderedMessage } from './render-messages.ts';
+import { messageText, type RenderedMessage, type RenderedPart } from './render-messages.ts';
 
 /**
  * A rendered message as a Chat Completions message: text-only messages (and every non-user role,
- * which takes no parts) as a plain string; a user message with images or audio as content parts.
+ * which takes no parts) as a plain string; a user message with images, audio or files as content
+ * parts.
  */
 export function toChatMessage(m: RenderedMessage): ChatCompletionMessageParam {
   if (m.role !== 'user' || m.parts.every((p) => p.type === 'text')) return { role: m.role as 'user', content: messageText(m) };
-  const parts: ChatCompletionContentPart[] = m.parts.map((p) => {
-    if (p.type === 'text') return { type: 'text', text: p.text };
-    if (p.type === 'image') return { type: 'image_url', image_url: { url: p.url, ...(p.detail !== undefined ? { detail: p.detail as 'auto' } : {}) } };
-    return { type: 'input_audio', input_audio: { data: p.data, format: p.format as 'wav' } };
-  });
-  return { role: 'user', content: parts };
+  return { role: 'user', content: m.parts.map(toChatPart) };
+}
+
+function toChatPart(p: RenderedPart): ChatCompletionContentPart {
+  switch (p.type) {
+    case 'text':
+      return { type: 'text', text: p.text };
+    case 'image':
+      // Chat Completions takes images by URL only; an uploaded image goes as a file part.
+      if (p.url === undefined) return { type: 'file', file: { file_id: p.fileId ?? '' } };
+      return { type: 'image_url', image_url: { url: p.url, ...(p.detail !== undefined ? { detail: p.detail as 'auto' } : {}) } };
+    case 'audio':
+      return { type: 'input_audio', input_audio: { data: p.data, format: p.format as 'wav' } };
+    case 'file':
+      return {
+        type: 'file',
+        file: {
+          ...(p.fileData !== undefined ? { file_data: p.fileData } : {}),
+          ...(p.fileId !== undefined ? { file_id: p.fileId } : {}),
+          ...(p.filename !== undefined ? { filename: p.filename } : {}),
+        },
+      };
+  }
 }

@@ -334,7 +334,9 @@ for (const db of testDatabases()) {
       expectEveryRowOnce(toolItems, ROWS);
       for (const item of toolItems) {
         assert.equal(item.sample.finish_reason, 'tool_calls');
-        assert.deepEqual(item.sample.output, [{ role: 'assistant', content: '' }]);
+        // The call stays on the output message, as the upstream answered it (Chat Completions shape).
+        const call = { type: 'function', function: { name: 'lookup', arguments: JSON.stringify({ q: `row ${item.datasource_item_id}` }) } };
+        assert.deepEqual(item.sample.output, [{ role: 'assistant', content: '', tool_calls: [{ id: (item.sample.output[0] as { tool_calls: [{ id: string }] }).tool_calls[0].id, ...call }] }]);
         assert.deepEqual(item.results.map((r) => r.passed), [true, true]);
       }
       for (const r of fake.stats.recorded) assert.deepEqual(r.body['tools'], tools);
@@ -431,7 +433,8 @@ for (const db of testDatabases()) {
           { role: 'assistant', content: 'Ready.' },
           { role: 'user', content: `row ${i} what is this?[image: https://images.example/r-${i}.png]` },
         ]);
-        assert.deepEqual(item.sample.output, [{ role: 'assistant', content: '' }]);
+        const calls = (item.sample.output[0] as { tool_calls?: Array<Record<string, unknown>> }).tool_calls;
+        assert.deepEqual(calls?.map((c) => [c['type'], c['function'], c['name'], c['arguments']]), [['function', { name: 'lookup', arguments: `{"q":"row ${i}"}` }, 'lookup', `{"q":"row ${i}"}`]]);
       }
       for (const r of fake.stats.recorded) {
         const i = rowOfBody(r.body)!;
