@@ -109,14 +109,15 @@ export class RunService {
 
   async cancel(project: string, evalId: string, runId: string): Promise<EvalRunObject> {
     await this.record(project, evalId, runId);
-    await this.#d.runs.cancel(runId, nowSeconds());
+    await this.#d.runs.cancel(project, evalId, runId, nowSeconds());
     return this.get(project, evalId, runId);
   }
 
   async delete(project: string, evalId: string, runId: string): Promise<{ run_id: string }> {
-    await this.#d.evals.record(project, evalId);
+    // Ownership first: nothing changes for a run that is not this project's, under this eval.
+    await this.record(project, evalId, runId);
     // Cancel first so a worker holding a batch stops, then remove everything the run owns.
-    await this.#d.runs.cancel(runId, nowSeconds());
+    await this.#d.runs.cancel(project, evalId, runId, nowSeconds());
     if (!(await this.#d.runs.delete(project, evalId, runId))) throw notFound(`No run found with id '${runId}' in eval '${evalId}'.`, 'run_id');
     return { run_id: runId };
   }

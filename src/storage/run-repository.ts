@@ -5,6 +5,7 @@ import type { RunStatus } from '../domain/run-requests.ts';
 import type { CriterionResultCounts, ModelUsage } from '../domain/wire-objects.ts';
 import { afterTuple, splitPage } from './keyset.ts';
 import type { RunsTable, Tables } from './tables.ts';
+import { jsonText } from './json-text.ts';
 
 export type RunRecord = Selectable<RunsTable>;
 
@@ -37,8 +38,8 @@ export class RunRepository {
       .values({
         ...r,
         status: 'queued',
-        data_source: JSON.stringify(r.data_source),
-        metadata: r.metadata === null ? null : JSON.stringify(r.metadata),
+        data_source: jsonText(r.data_source),
+        metadata: r.metadata === null ? null : jsonText(r.metadata),
         error: null,
         row_count: null,
         batch_count: null,
@@ -94,11 +95,16 @@ export class RunRepository {
     return result.numDeletedRows > 0n;
   }
 
-  /** Moves a live run to `canceled`; a run already finished keeps its status. */
-  async cancel(runId: string, now: number): Promise<void> {
+  /**
+   * Moves a live run to `canceled`; a run already finished keeps its status. Scoped like every
+   * write the API makes: a run of another project or another eval is never touched.
+   */
+  async cancel(project: string, evalId: string, runId: string, now: number): Promise<void> {
     await this.#db
       .updateTable('runs')
       .set({ status: 'canceled', finished_at: now })
+      .where('project', '=', project)
+      .where('eval_id', '=', evalId)
       .where('id', '=', runId)
       .where('status', 'in', ['queued', 'in_progress'])
       .execute();
