@@ -1,12 +1,11 @@
 import { z } from 'zod';
 
 /**
- * Strings PostgreSQL cannot keep. U+0000: `text` and `jsonb` refuse it (a plain `json` column
- * keeps its `\u0000` escape as written). A lone UTF-16 surrogate: it has no UTF-8 form, so a
- * `text` value would be silently replaced and a `json`/`jsonb` value (written as a `\udXXX`
- * escape) is refused outright. Requests are checked here, at the boundary, so such a string is
- * the caller's 400 naming the field, never a failed write (a 500) or a stored object that breaks
- * later reads.
+ * Strings PostgreSQL cannot keep as sent. U+0000: `text` and `jsonb` refuse it (a plain `json`
+ * column keeps its `\u0000` escape as written). A lone UTF-16 surrogate (a `\udXXX` escape JSON
+ * allows) is not Unicode text at all: `jsonb` refuses it and `text` silently stores U+FFFD instead.
+ * Requests are checked at the boundary, so such a string is the caller's 400 naming the field —
+ * never a failed write (a 500), a silently altered value, or a stored object that breaks reads.
  */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

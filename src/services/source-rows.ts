@@ -85,9 +85,9 @@ export async function* sourceRows(source: RowSource, stores: RowStores, project:
         throw new SourceRowError(`Invalid JSON on ${where}: ${error instanceof Error ? error.message : String(error)}`, 'data_source.source.id');
       }
       if (exceedsJsonDepth(parsed)) throw new SourceRowError(`Invalid row on ${where}: nested deeper than ${MAX_JSON_DEPTH} levels.`, 'data_source.source.id');
-      // Decision: a `\u0000` escape in a row is kept (rows live in json columns, which hold it
-      // exactly, as inline rows do); a lone-surrogate escape (`\ud800`) is refused — no column
-      // can hold it, and the run would otherwise fail writing the row.
+      // Decision, as for rows sent inline: a `\u0000` escape is kept (rows live in json columns,
+      // which hold it exactly); a lone-surrogate escape (`\ud800`) is refused — it is not Unicode
+      // text, and a value that reaches text or jsonb would be altered or fail.
       const bad = findUnstorableString(parsed, { nul: false });
       if (bad !== null) {
         const field = bad.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('').replace(/^\./, '');

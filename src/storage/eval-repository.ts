@@ -3,7 +3,6 @@ import { badRequest } from '../domain/api-error.ts';
 import type { ListEvalsQuery, Page } from '../domain/list-query.ts';
 import { afterTuple, splitPage } from './keyset.ts';
 import type { EvalsTable, Tables } from './tables.ts';
-import { jsonText } from './json-text.ts';
 
 export type EvalRecord = Selectable<EvalsTable>;
 
@@ -28,9 +27,9 @@ export class EvalRepository {
       .insertInto('evals')
       .values({
         ...e,
-        data_source_config: jsonText(e.data_source_config),
-        testing_criteria: jsonText(e.testing_criteria),
-        metadata: e.metadata === null ? null : jsonText(e.metadata),
+        data_source_config: JSON.stringify(e.data_source_config),
+        testing_criteria: JSON.stringify(e.testing_criteria),
+        metadata: e.metadata === null ? null : JSON.stringify(e.metadata),
         updated_at: e.created_at,
       })
       .returningAll()
@@ -47,7 +46,7 @@ export class EvalRepository {
       .set({
         updated_at: now,
         ...(patch.name !== undefined ? { name: patch.name } : {}),
-        ...(patch.metadata !== undefined ? { metadata: patch.metadata === null ? null : jsonText(patch.metadata) } : {}),
+        ...(patch.metadata !== undefined ? { metadata: patch.metadata === null ? null : JSON.stringify(patch.metadata) } : {}),
       })
       .where('project', '=', project)
       .where('id', '=', id)

@@ -1,21 +1,24 @@
 /**
- * JSON text for the database, as the last line of defence behind the API's checks: whatever
- * reaches a repository (a provider's answer, a row read from a file) can be written, and nothing
- * written can make a later read fail. PostgreSQL refuses a lone-surrogate escape (`\ud800`) in
- * `json` and `jsonb`, and U+0000 in `jsonb`; such characters are stored as U+FFFD, the
- * replacement character — what a `text` column makes of a lone surrogate anyway.
+ * What the repositories write where PostgreSQL is stricter than JSON, as the last line of defence
+ * behind the API's checks: whatever reaches a repository (a provider's answer, a filter stored
+ * by an older server) can be written, and nothing written or stored can make a later read fail.
+ *
+ * `json` columns keep any JSON text as written (a `\u0000` or a lone `\ud800` escape included),
+ * so they need nothing. `jsonb` refuses both; `text` refuses U+0000 and turns a lone surrogate
+ * into U+FFFD on the way in (it has no UTF-8 form). Such characters are stored as U+FFFD there.
  */
 
-const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const LONE_SURROGATES_OR_NUL = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\u0000/g;
 
-function serialize(value: unknown, bad: RegExp, suspicious: (text: string) => boolean): string {
+const clean = (s: string): string => s.replace(LONE_SURROGATES_OR_NUL, '\uFFFD');
+
+/** JSON text for a `jsonb` column (and jsonb literals in queries). */
+export function jsonbText(value: unknown): string {
   const text = JSON.stringify(value);
   // Fast path: JSON.stringify writes a lone surrogate as a `\udXXX` escape and U+0000 as
-  // `\u0000`, so text without either escape needs no second look (a literal backslash before
-  // "ud" only costs the slow path).
-  if (!suspicious(text)) return text;
-  const clean = (s: string) => s.replace(bad, '\uFFFD');
+  // `\u0000`, so text with neither needs no second look (a literal backslash before "ud" or
+  // "u0000" only costs the slow path).
+  if (!text.includes('\\ud') && !text.includes('\\u0000')) return text;
   return JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v === 'string') return clean(v);
     if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).some((k) => clean(k) !== k)) {
@@ -25,14 +28,8 @@ function serialize(value: unknown, bad: RegExp, suspicious: (text: string) => bo
   });
 }
 
-/** For a `json` column. */
-export const jsonText = (value: unknown): string => serialize(value, LONE_SURROGATES, (t) => t.includes('\\ud'));
-
-/** For a `jsonb` column (and jsonb literals in queries). */
-export const jsonbText = (value: unknown): string => serialize(value, LONE_SURROGATES_OR_NUL, (t) => t.includes('\\ud') || t.includes('\\u0000'));
-
 /** For a `text` column written from outside the API's checks (e.g. the model name a provider answered as). */
-export const textValue = (text: string): string => text.replace(LONE_SURROGATES_OR_NUL, '\uFFFD');
+export const textValue = (text: string): string => clean(text);
 
 /**
  * A `jsonb` containment filter (`column @> filter`), or null when it holds a string no stored

@@ -1,7 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { ApiErrorObject, GraderResult, ModelUsage, OutputSample } from '../domain/wire-objects.ts';
 import type { Tables } from './tables.ts';
-import { jsonText } from './json-text.ts';
 
 export interface RowToStore {
   row_index: number;
@@ -54,7 +53,7 @@ export class RunProgressRepository {
     if (rows.length === 0) return;
     await this.#db
       .insertInto('run_rows')
-      .values(rows.map((r) => ({ run_id: runId, row_index: r.row_index, item: jsonText(r.item), sample: r.sample === null ? null : jsonText(r.sample) })))
+      .values(rows.map((r) => ({ run_id: runId, row_index: r.row_index, item: JSON.stringify(r.item), sample: r.sample === null ? null : JSON.stringify(r.sample) })))
       .onConflict((oc) => oc.columns(['run_id', 'row_index']).doNothing())
       .execute();
   }
@@ -132,9 +131,9 @@ export class RunProgressRepository {
               eval_id: outcome.evalId,
               datasource_item_id: it.datasource_item_id,
               status: it.status,
-              datasource_item: jsonText(it.datasource_item),
-              results: jsonText(it.results),
-              sample: jsonText(it.sample),
+              datasource_item: JSON.stringify(it.datasource_item),
+              results: JSON.stringify(it.results),
+              sample: JSON.stringify(it.sample),
               created_at: now,
             })),
           )
@@ -201,7 +200,7 @@ export class RunProgressRepository {
   async fail(runId: string, error: ApiErrorObject, now: number): Promise<void> {
     await this.#db
       .updateTable('runs')
-      .set({ status: 'failed', error: jsonText(error), finished_at: now })
+      .set({ status: 'failed', error: JSON.stringify(error), finished_at: now })
       .where('id', '=', runId)
       .where('status', 'in', ['queued', 'in_progress'])
       .execute();

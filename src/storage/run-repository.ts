@@ -5,7 +5,6 @@ import type { RunStatus } from '../domain/run-requests.ts';
 import type { CriterionResultCounts, ModelUsage } from '../domain/wire-objects.ts';
 import { afterTuple, splitPage } from './keyset.ts';
 import type { RunsTable, Tables } from './tables.ts';
-import { jsonText } from './json-text.ts';
 
 export type RunRecord = Selectable<RunsTable>;
 
@@ -38,8 +37,8 @@ export class RunRepository {
       .values({
         ...r,
         status: 'queued',
-        data_source: jsonText(r.data_source),
-        metadata: r.metadata === null ? null : jsonText(r.metadata),
+        data_source: JSON.stringify(r.data_source),
+        metadata: r.metadata === null ? null : JSON.stringify(r.metadata),
         error: null,
         row_count: null,
         batch_count: null,

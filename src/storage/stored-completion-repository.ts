@@ -3,7 +3,7 @@ import { badRequest } from '../domain/api-error.ts';
 import type { Page } from '../domain/list-query.ts';
 import { afterTuple, splitPage, type Order } from './keyset.ts';
 import type { StoredCompletionsTable, Tables } from './tables.ts';
-import { jsonbFilter, jsonbText, jsonText, textValue } from './json-text.ts';
+import { jsonbFilter, jsonbText, textValue } from './json-text.ts';
 
 export type StoredCompletionRecord = Selectable<StoredCompletionsTable>;
 
@@ -60,7 +60,7 @@ export class StoredCompletionRepository {
   async insert(c: NewStoredCompletion): Promise<void> {
     await this.#db
       .insertInto('stored_completions')
-      .values({ ...c, model: textValue(c.model), response_model: textValue(c.response_model), metadata: jsonbText(c.metadata), request: jsonText(c.request), response: jsonText(c.response) })
+      .values({ ...c, model: textValue(c.model), response_model: textValue(c.response_model), metadata: jsonbText(c.metadata), request: JSON.stringify(c.request), response: JSON.stringify(c.response) })
       .execute();
   }
 

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import OpenAI, { BadRequestError } from 'openai';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai/fake-openai.ts';
 import { EvalRepository } from '../../src/storage/eval-repository.ts';
+import { StoredCompletionRepository } from '../../src/storage/stored-completion-repository.ts';
 import { startTestProctor, type TestProctor } from '../support/start-test-proctor.ts';
 import { testDatabases } from '../support/test-databases.ts';
 import {
@@ -923,6 +926,106 @@ for (const { name, open } of testDatabases()) {
         assert.equal(resets, 0);
         assert.equal(answered, 4 * 2 * cases.length);
       });
+    });
+  });
+
+  describe(`stored chat completions under bad strings (${name})`, () => {
+    // Their metadata is jsonb (filtered with @>), which holds neither U+0000 nor a lone surrogate.
+    let fake: FakeOpenAI;
+    let server: TestProctor;
+    let client: OpenAI;
+    let api: ApiClient;
+    let dir: string;
+    const MODEL = 'gpt-bad';
+
+    before(async () => {
+      fake = await startFakeOpenAI();
+      dir = mkdtempSync(join(os.tmpdir(), 'proctor-bad-chat-'));
+      const config = join(dir, 'proctor-config.json');
+      writeFileSync(config, JSON.stringify({ providers: { fake: { type: 'openai', base_url: fake.url, api_key: fake.apiKey } }, models: { [MODEL]: { provider: 'fake', model: 'fake-model' } } }));
+      server = await startTestProctor(await open(), { PROCTOR_CONFIG: config });
+      client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'sk-any', maxRetries: 0 });
+      api = new ApiClient(server.url);
+    });
+
+    after(async () => {
+      await server?.close();
+      await fake?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    async function badRequest(what: string, fn: () => Promise<unknown>): Promise<BadRequestError> {
+      const error = await fn().then(() => assert.fail(`${what}: accepted`), (e: unknown) => e);
+      assert.ok(error instanceof BadRequestError, `${what}: ${String(error)}`);
+      return error;
+    }
+
+    it('create, update and list with U+0000 or a lone surrogate in metadata or model → 400 naming the field; message text with U+0000 is logged exactly; reads keep working', async () => {
+      const base = { model: MODEL, messages: [{ role: 'user' as const, content: 'hi' }], store: true };
+      const logged = await client.chat.completions.create({ ...base, metadata: { team: 'a' } });
+      for (const poison of ['\u0000', '\ud800', '\udfff']) {
+        for (const [metadata, param] of [[{ team: `a${poison}` }, 'metadata.team'], [{ [`team${poison}`]: 'a' }, `metadata.team${poison}`]] as const) {
+          const created = await badRequest('create', () => client.chat.completions.create({ ...base, metadata }));
+          assert.ok(param.startsWith(String(created.param)) && created.param !== null, `create: param ${created.param}`);
+          const updated = await badRequest('update', () => client.chat.completions.update(logged.id, { metadata }));
+          assert.ok(param.startsWith(String(updated.param)) && updated.param !== null, `update: param ${updated.param}`);
+          // A lone surrogate cannot even be put into a URL (encodeURIComponent throws): U+0000 can.
+          if (poison !== '\u0000') continue;
+          const listed = await badRequest('list', () => client.chat.completions.list({ metadata }));
+          assert.ok(String(listed.param).startsWith('metadata'), `list: param ${listed.param}`);
+        }
+        const model = await badRequest('model', () => client.chat.completions.create({ ...base, model: `${MODEL}${poison}`, metadata: { team: 'a' } }));
+        assert.equal(model.param, 'model');
+      }
+      const surrogateText = await badRequest('lone surrogate in a message', () => client.chat.completions.create({ ...base, messages: [{ role: 'user', content: 'x\ud800' }] }));
+      assert.equal(surrogateText.param, 'messages[0].content');
+      // U+0000 in message text goes to the provider and into a json column, which keeps it.
+      const nulText = await client.chat.completions.create({ ...base, messages: [{ role: 'user', content: 'a\u0000b' }], metadata: { team: 'nul' } });
+      assert.equal(nulText.choices[0]?.message.content, 'reply: a\u0000b');
+      assert.equal((await client.chat.completions.retrieve(nulText.id)).choices[0]?.message.content, 'reply: a\u0000b');
+      assert.deepEqual((await client.chat.completions.list({ metadata: { team: 'nul' } })).data.map((c) => c.id), [nulText.id]);
+      assert.deepEqual((await client.chat.completions.retrieve(logged.id) as unknown as { metadata: unknown }).metadata, { team: 'a' }, 'refused updates changed nothing');
+      assert.equal((await client.chat.completions.list({ limit: 100 })).data.length, 2, 'refused creates logged nothing');
+    });
+
+    it('a completion stored with U+0000 / lone surrogates in its metadata (past the API) is kept readable and filterable', async () => {
+      const repository = new StoredCompletionRepository(server.database.db);
+      const id = `chatcmpl-${'e'.repeat(32)}`;
+      await repository.insert({
+        id,
+        project: 'default',
+        model: `${MODEL}\u0000`,
+        response_model: 'fake-model\ud800',
+        metadata: { 'src\u0000': 'x\ud800', team: 'direct' },
+        request: { messages: [{ role: 'user', content: 'q' }] },
+        response: { id, object: 'chat.completion', created: 1, model: 'fake-model', choices: [{ index: 0, message: { role: 'assistant', content: 'a' }, finish_reason: 'stop' }] },
+        created_at: 1,
+      });
+      const stored = await client.chat.completions.retrieve(id);
+      assert.deepEqual((stored as unknown as { metadata: unknown }).metadata, { 'src\ufffd': 'x\ufffd', team: 'direct' });
+      assert.deepEqual((await client.chat.completions.list({ metadata: { team: 'direct' } })).data.map((c) => c.id), [id]);
+      await client.chat.completions.delete(id);
+    });
+
+    it('a provider answer holding a lone surrogate and U+0000 is logged exactly (json columns keep both), and stays readable and runnable', async () => {
+      fake.setBehavior({ reply: () => ({ content: 'odd \ud800 answer \u0000 end' }) });
+      try {
+        const logged = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'q' }], store: true, metadata: { source: 'odd' } });
+        assert.equal(logged.choices[0]?.message.content, 'odd \ud800 answer \u0000 end', 'the caller gets the answer as the provider sent it');
+        const stored = await client.chat.completions.retrieve(logged.id);
+        assert.equal(stored.choices[0]?.message.content, 'odd \ud800 answer \u0000 end');
+        assert.deepEqual((await client.chat.completions.list({ metadata: { source: 'odd' } })).data.map((c) => c.id), [logged.id]);
+        const ev = await client.evals.create({
+          data_source_config: { type: 'logs', metadata: { source: 'odd' } },
+          testing_criteria: [{ type: 'string_check', name: 'c', input: '{{ sample.output_text }}', reference: 'answer', operation: 'like' }],
+        } as never);
+        const run = await client.evals.runs.create(ev.id, { data_source: { type: 'completions', source: { type: 'stored_completions' } } } as never);
+        const done = await waitForRunEnd(api, ev.id, run.id, 30_000);
+        assert.equal(done.status, 'completed');
+        assert.deepEqual(done.result_counts, { total: 1, errored: 0, failed: 0, passed: 1 });
+      } finally {
+        fake.setBehavior({});
+      }
     });
   });
 
