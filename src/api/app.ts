@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { AppEnv, Dialect } from './app-env.ts';
 import { authenticate } from './auth.ts';
 import { azureGate } from './azure-gate.ts';
+import { drainUnreadBody } from './drain-unread-body.ts';
 import { errorBody, statusOf } from './error-body.ts';
 import { openApiDocument } from './openapi-document.ts';
 import { chatCompletionRoutes } from './routes/chat-completion-routes.ts';
@@ -23,6 +24,9 @@ export interface AppOptions {
   azureRequirePreviewHeader: boolean;
   logger: Logger;
 }
+
+/** Unread request bodies up to this size are drained so the connection stays usable (see drain-unread-body.ts). */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 
 const dialectOf = (path: string): Dialect => (path === '/openai' || path.startsWith('/openai/') ? 'azure' : 'openai');
 
@@ -53,6 +57,7 @@ export function createApp(o: AppOptions): Hono<AppEnv> {
   api.route('/', chatCompletionRoutes(o.services));
 
   const app = new Hono<AppEnv>();
+  app.use('*', drainUnreadBody(Math.max(o.maxBodyBytes, DRAIN_LIMIT_BYTES)));
   app.use('*', async (c, next) => {
     c.set('dialect', dialectOf(c.req.path));
     c.set('apiVersion', null);

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { z } from 'zod';
 import { ApiError, badRequest } from '../domain/api-error.ts';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../domain/json-depth.ts';
+import { findUnstorableString } from '../domain/text-field.ts';
 
 /** `['testing_criteria', 0, 'operation']` → `testing_criteria[0].operation` — OpenAI's `param` style. */
 export function paramOf(path: readonly PropertyKey[]): string {
@@ -48,6 +49,15 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.', null, 'invalid_json');
   if (exceedsJsonDepth(body)) throw badRequest(`The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`, null, 'json_too_deep');
+  // A lone surrogate (a `\udXXX` escape JSON allows) is not Unicode text: jsonb refuses it and
+  // text columns would silently replace it. One walk here refuses it in every field of every
+  // body. U+0000 is refused by the schemas only where it reaches text or jsonb (names, ids,
+  // metadata); row data, templates and messages live in json columns, which keep it exactly.
+  const bad = findUnstorableString(body, { nul: false });
+  if (bad !== null) {
+    const param = paramOf(bad.path) || null;
+    throw badRequest(`Invalid value for '${param}': ${bad.message}.`, param, 'invalid_value');
+  }
   return parseWith(schema, body);
 }
 

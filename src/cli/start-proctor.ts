@@ -66,8 +66,8 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
     const files = new FileRepository(database.db);
     const storedCompletions = new StoredCompletionRepository(database.db);
     const graderService = new GraderService(graders);
-    const evalService = new EvalService(evals, graderService);
-    const runService = new RunService({ evals: evalService, runs, files, storedCompletions, queue, publicUrl: () => config.publicUrl ?? url ?? '' });
+    const evalService = new EvalService(evals, graderService, { models: modelClients, embeddingModel: config.configFile.embedding_model });
+    const runService = new RunService({ evals: evalService, runs, files, storedCompletions, queue, models: modelClients, publicUrl: () => config.publicUrl ?? url ?? '' });
     const services: Services = {
       evals: evalService,
       runs: runService,

@@ -17,6 +17,3 @@ export function exceedsJsonDepth(root: unknown, limit = MAX_JSON_DEPTH): boolean
   }
   return false;
 }
-
-/** Text columns of PostgreSQL cannot hold U+0000; names that reach them must not carry it. */
-export const hasNul = (text: string): boolean => text.includes('\u0000');

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { evalItemSchema } from './eval-item.ts';
+import { metadataSchema } from './metadata.ts';
+import { textField } from './text-field.ts';
 
 /** A jsonl row: `item` is the row's data; `sample` an optional pre-generated model output. */
 export const jsonlRowSchema = z.object({
@@ -12,7 +14,8 @@ const fileContentSource = z.object({
   type: z.literal('file_content'),
   content: z.array(jsonlRowSchema),
 });
-const fileIdSource = z.object({ type: z.literal('file_id'), id: z.string().min(1) });
+// The id is looked up in a text column: it must be text PostgreSQL can compare (no U+0000).
+const fileIdSource = z.object({ type: z.literal('file_id'), id: textField(256).refine((id) => id.length > 0, { message: 'id must not be empty' }) });
 
 export const jsonlDataSourceSchema = z.object({
   type: z.literal('jsonl'),
@@ -55,15 +58,16 @@ const responsesSamplingSchema = z.object({
 /** Sources that read logged traffic instead of a file (`stored_completions`, `responses`). */
 const storedCompletionsSource = z.object({
   type: z.literal('stored_completions'),
-  metadata: z.record(z.string(), z.string()).nullable().optional(),
-  model: z.string().nullable().optional(),
+  // Both are filters in SQL (a jsonb containment test, a text comparison).
+  metadata: metadataSchema.nullable().optional(),
+  model: textField(256).nullable().optional(),
   created_after: z.number().int().nullable().optional(),
   created_before: z.number().int().nullable().optional(),
   limit: z.number().int().min(1).nullable().optional(),
 });
 const responsesLogSource = z.looseObject({ type: z.literal('responses') });
 
-const modelName = z.string().min(1, 'model must not be empty').max(256).refine((m) => !m.includes('\u0000'), { message: 'must not contain U+0000' });
+const modelName = textField(256).refine((m) => m.length > 0, { message: 'model must not be empty' });
 
 export const completionsDataSourceSchema = z.object({
   type: z.literal('completions'),

@@ -1,7 +1,7 @@
 import type { TextSimilarityGraderConfig } from '../domain/grader-config.ts';
 import type { ModelUsage } from '../domain/wire-objects.ts';
 import { compileTemplate } from '../templates/render-template.ts';
-import type { Grader, GradeOutcome } from './grader.ts';
+import { templateVariables, type Grader, type GradeOutcome } from './grader.ts';
 import { JUDGE_ERRORS, usageOf, type JudgeClient } from './judge-client.ts';
 
 export type CosineGraderConfig = TextSimilarityGraderConfig & { evaluation_metric: 'cosine' };
@@ -51,9 +51,9 @@ export function createCosineGrader(config: CosineGraderConfig, judge: JudgeClien
       const ctx = { item, sample };
       const input = renderInput(ctx);
       const reference = renderReference(ctx);
-      const invalid = input.missing.length > 0 || reference.missing.length > 0;
-      const scored = (score: number, usage: ModelUsage[] = []): GradeOutcome => ({ score, passed: score >= threshold, sample: null, error: null, invalid_variable: invalid, usage });
-      const failed = (code: string, message: string, usage: ModelUsage[] = []): GradeOutcome => ({ score: 0, passed: false, sample: null, error: { code, message }, invalid_variable: invalid, usage });
+      const variables = templateVariables(input.missing, reference.missing);
+      const scored = (score: number, usage: ModelUsage[] = []): GradeOutcome => ({ score, passed: score >= threshold, sample: null, error: null, ...variables, usage });
+      const failed = (code: string, message: string, usage: ModelUsage[] = []): GradeOutcome => ({ score: 0, passed: false, sample: null, error: { code, message }, ...variables, usage });
 
       if (input.text === '' || reference.text === '') return scored(input.text === reference.text ? 1 : 0);
       const result = await judge.embeddings(embeddingModel, [input.text, reference.text], signal);

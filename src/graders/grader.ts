@@ -21,10 +21,18 @@ export interface GradeOutcome {
   error: { code: string; message: string } | null;
   /** A template path did not resolve; it rendered empty and the row was still graded (DESIGN §6). */
   invalid_variable: boolean;
+  /** Which paths did not resolve (as written between the braces), when `invalid_variable`. */
+  missing_variables?: readonly string[];
   /** A multi grader's sub-grader scores, by their keys in `graders`. */
   sub_rewards?: Record<string, number>;
   /** Model calls the grader made (judges, embeddings): they count in the run's per_model_usage. */
   usage?: ModelUsage[];
+}
+
+/** `invalid_variable` and the paths behind it, from the `missing` lists of rendered templates. */
+export function templateVariables(...missing: ReadonlyArray<readonly string[]>): Pick<GradeOutcome, 'invalid_variable' | 'missing_variables'> {
+  const paths = [...new Set(missing.flat())];
+  return paths.length === 0 ? { invalid_variable: false } : { invalid_variable: true, missing_variables: paths };
 }
 
 export interface Grader {

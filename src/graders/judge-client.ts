@@ -3,7 +3,7 @@ import type { CreateEmbeddingResponse } from 'openai/resources/embeddings';
 import type { ApiErrorObject, ModelUsage, OutputSample, SampleUsage } from '../domain/wire-objects.ts';
 import { messageText, type RenderedMessage } from '../templates/render-messages.ts';
 import { toChatMessage } from '../templates/to-chat-message.ts';
-import type { GradeOutcome } from './grader.ts';
+import { templateVariables, type GradeOutcome } from './grader.ts';
 
 /** One upstream call as data: the response with the usage the upstream reported, or why there is none. */
 export type JudgeCallResult<T> =
@@ -125,8 +125,8 @@ export async function askJudge(judge: JudgeClient, request: JudgeRequest, signal
 }
 
 /** A row the judge could not grade: score 0, the error, and the judge's sample (with the same error). */
-export function judgeError(answer: JudgeAnswer, error: ApiErrorObject, invalidVariable: boolean): GradeOutcome {
-  return { score: 0, passed: false, sample: { ...answer.sample, error }, error, invalid_variable: invalidVariable, usage: answer.usage };
+export function judgeError(answer: JudgeAnswer, error: ApiErrorObject, missing: readonly string[]): GradeOutcome {
+  return { score: 0, passed: false, sample: { ...answer.sample, error }, error, ...templateVariables(missing), usage: answer.usage };
 }
 
 /** The `steps` part of a judge's structured output: its reasoning, step by step. */

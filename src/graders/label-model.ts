@@ -1,6 +1,6 @@
 import type { GraderConfig } from '../domain/grader-config.ts';
 import { compileMessages } from '../templates/render-messages.ts';
-import type { Grader, GradeOutcome } from './grader.ts';
+import { templateVariables, type Grader, type GradeOutcome } from './grader.ts';
 import { askJudge, JUDGE_ERRORS, judgeError, stepsSchema, type JudgeClient } from './judge-client.ts';
 
 export type LabelModelGraderConfig = Extract<GraderConfig, { type: 'label_model' }>;
@@ -31,16 +31,15 @@ export function createLabelModelGrader(config: LabelModelGraderConfig, judge: Ju
     async grade({ item, sample, signal }): Promise<GradeOutcome> {
       const rendered = render(item, sample);
       if (!rendered.ok) throw new Error(`a template grader input did not render: ${rendered.message}`);
-      const invalid = rendered.missing.length > 0;
       const answer = await askJudge(judge, { model: config.model, messages: rendered.messages, schemaName: 'label_model_result', schema }, signal);
-      if (!answer.ok) return judgeError(answer, answer.error, invalid);
+      if (!answer.ok) return judgeError(answer, answer.error, rendered.missing);
       const label = answer.result;
       if (typeof label !== 'string' || !labels.has(label)) {
         const message = `the judge model's label ${JSON.stringify(label)} is not one of ${JSON.stringify(config.labels)}`;
-        return judgeError(answer, { code: JUDGE_ERRORS.parse, message }, invalid);
+        return judgeError(answer, { code: JUDGE_ERRORS.parse, message }, rendered.missing);
       }
       const passed = passing.has(label);
-      return { score: passed ? 1 : 0, passed, sample: answer.sample, error: null, invalid_variable: invalid, usage: answer.usage };
+      return { score: passed ? 1 : 0, passed, sample: answer.sample, error: null, ...templateVariables(rendered.missing), usage: answer.usage };
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { GraderConfig } from '../domain/grader-config.ts';
 import { compileMessages } from '../templates/render-messages.ts';
-import type { Grader, GradeOutcome } from './grader.ts';
+import { templateVariables, type Grader, type GradeOutcome } from './grader.ts';
 import { askJudge, JUDGE_ERRORS, judgeError, stepsSchema, type JudgeClient, type JudgeReported } from './judge-client.ts';
 
 export type ScoreModelGraderConfig = Extract<GraderConfig, { type: 'score_model' }>;
@@ -47,15 +47,14 @@ export function createScoreModelGrader(config: ScoreModelGraderConfig, judge: Ju
     async grade({ item, sample, signal }): Promise<GradeOutcome> {
       const rendered = render(item, sample);
       if (!rendered.ok) throw new Error(`a template grader input did not render: ${rendered.message}`);
-      const invalid = rendered.missing.length > 0;
       const answer = await askJudge(judge, { model: config.model, messages: rendered.messages, schemaName: 'score_model_result', schema: scoreModelSchema, params, reported }, signal);
-      if (!answer.ok) return judgeError(answer, answer.error, invalid);
+      if (!answer.ok) return judgeError(answer, answer.error, rendered.missing);
       const value = answer.result;
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        return judgeError(answer, { code: JUDGE_ERRORS.parse, message: `the judge model's result ${JSON.stringify(value)} is not a number` }, invalid);
+        return judgeError(answer, { code: JUDGE_ERRORS.parse, message: `the judge model's result ${JSON.stringify(value)} is not a number` }, rendered.missing);
       }
       const score = Math.min(max, Math.max(min, value));
-      return { score, passed: score >= threshold, sample: answer.sample, error: null, invalid_variable: invalid, usage: answer.usage };
+      return { score, passed: score >= threshold, sample: answer.sample, error: null, ...templateVariables(rendered.missing), usage: answer.usage };
     },
   };
 }

@@ -111,7 +111,7 @@ describe('string_check templates', () => {
       type: 'string_check', name: 't', operation: 'eq', input: '{{ item.nope }}', reference: '',
     });
     assert.deepEqual(await grader.grade({ item, sample: null }),
-      { score: 1, passed: true, sample: null, error: null, invalid_variable: true });
+      { score: 1, passed: true, sample: null, error: null, invalid_variable: true, missing_variables: ['item.nope'] });
   });
 
   it('flags a missing variable in the reference and with no sample', async () => {
@@ -120,6 +120,7 @@ describe('string_check templates', () => {
     });
     const outcome = await grader.grade({ item, sample: null });
     assert.equal(outcome.invalid_variable, true);
+    assert.deepEqual(outcome.missing_variables, ['sample.output_text']);
     assert.equal(outcome.passed, false);
     assert.equal(outcome.error, null);
   });

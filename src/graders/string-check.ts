@@ -1,6 +1,6 @@
 import type { StringCheckGraderConfig } from '../domain/grader-config.ts';
 import { compileTemplate } from '../templates/render-template.ts';
-import type { Grader, GradeOutcome } from './grader.ts';
+import { templateVariables, type Grader, type GradeOutcome } from './grader.ts';
 
 type Operation = StringCheckGraderConfig['operation'];
 
@@ -42,7 +42,7 @@ export function createStringCheckGrader(config: StringCheckGraderConfig): Grader
         sample: null,
         // A missing path renders empty and the row is still graded; only the flag records it.
         error: null,
-        invalid_variable: input.missing.length > 0 || reference.missing.length > 0,
+        ...templateVariables(input.missing, reference.missing),
       };
     },
   };

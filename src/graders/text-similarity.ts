@@ -1,6 +1,6 @@
 import type { TextSimilarityGraderConfig } from '../domain/grader-config.ts';
 import { compileTemplate } from '../templates/render-template.ts';
-import type { Grader, GradeOutcome } from './grader.ts';
+import { templateVariables, type Grader, type GradeOutcome } from './grader.ts';
 import { bleu } from './metrics/bleu.ts';
 import { fuzzyMatch } from './metrics/fuzzy-match.ts';
 import { gleu } from './metrics/gleu.ts';
@@ -48,7 +48,7 @@ export function createTextSimilarityGrader(config: TextSimilarityGraderConfig): 
         passed: value >= threshold,
         sample: null,
         error: null,
-        invalid_variable: input.missing.length > 0 || reference.missing.length > 0,
+        ...templateVariables(input.missing, reference.missing),
       };
     },
   };

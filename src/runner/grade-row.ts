@@ -30,7 +30,12 @@ export async function gradeRow(graders: readonly CriterionGrader[], item: Record
     const outcome = outcomes[i]!;
     if (outcome.usage) usage.push(...outcome.usage);
     const result: GraderResult = { name: criterion.id, type: criterion.type, score: outcome.score, passed: outcome.error === null && outcome.passed, sample: outcome.sample };
-    if (outcome.invalid_variable) result['invalid_variable_error'] = true;
+    if (outcome.invalid_variable) {
+      // The row is still graded (the path rendered empty, DESIGN §6); the result says which path,
+      // so a typo such as `{{ item.captial }}` is visible rather than a silent empty string.
+      result['invalid_variable_error'] = true;
+      result['invalid_variable_error_details'] = missingVariablesMessage(outcome.missing_variables ?? []);
+    }
     if (outcome.error !== null) {
       result['error'] = outcome.error;
       error ??= outcome.error;
@@ -39,6 +44,14 @@ export async function gradeRow(graders: readonly CriterionGrader[], item: Record
   });
   const status = error === null && results.every((r) => r.passed) ? 'pass' : 'fail';
   return { results, usage, status, error };
+}
+
+function missingVariablesMessage(paths: readonly string[]): string {
+  if (paths.length === 0) return 'a template variable was not found in this row and rendered as an empty string';
+  const named = paths.map((p) => `'{{ ${p} }}'`).join(', ');
+  return paths.length === 1
+    ? `template variable ${named} was not found in this row and rendered as an empty string`
+    : `template variables ${named} were not found in this row and rendered as empty strings`;
 }
 
 async function gradeOne(criterion: TestingCriterion, grader: Grader, item: Record<string, unknown>, sample: Record<string, unknown> | null, signal: AbortSignal): Promise<GradeOutcome> {

@@ -8,14 +8,24 @@ import type { EvalObject, ListObject } from '../domain/wire-objects.ts';
 import type { EvalRecord, EvalRepository } from '../storage/eval-repository.ts';
 import { presentEval, presentList } from './present.ts';
 import type { GraderService } from './grader-service.ts';
+import { requireGraderModels, type ModelResolverPort } from './model-resolver-port.ts';
 import { compileRowValidator } from './row-validator.ts';
+
+/** The models graders would call, checked when an eval is created. */
+export interface EvalModelChecks {
+  models: ModelResolverPort;
+  /** The configured `embedding_model` (`text_similarity` with `cosine`). */
+  embeddingModel: string;
+}
 
 export class EvalService {
   readonly #evals: EvalRepository;
   readonly #graders: GraderService;
-  constructor(evals: EvalRepository, graders: GraderService) {
+  readonly #checks: EvalModelChecks;
+  constructor(evals: EvalRepository, graders: GraderService, checks: EvalModelChecks) {
     this.#evals = evals;
     this.#graders = graders;
+    this.#checks = checks;
   }
 
   async create(project: string, req: CreateEvalRequest): Promise<EvalObject> {
@@ -24,6 +34,8 @@ export class EvalService {
     compileRowValidator(dataSourceConfig.schema);
     // Formulas must parse and python must compile: such mistakes are this request's 400.
     for (const [i, criterion] of req.testing_criteria.entries()) await this.#graders.validate(criterion, `testing_criteria[${i}]`);
+    // A judge that cannot be called would error every row of every run: that is certain now.
+    for (const [i, criterion] of req.testing_criteria.entries()) requireGraderModels(this.#checks.models, criterion, `testing_criteria[${i}]`, this.#checks.embeddingModel);
     const criteria: TestingCriterion[] = req.testing_criteria.map((c) => ({ ...c, id: newCriterionId(c.name) }));
     const record = await this.#evals.insert({
       id: newEvalId(),

@@ -9,6 +9,7 @@ import type { FileRepository } from '../storage/file-repository.ts';
 import type { RunRecord, RunRepository } from '../storage/run-repository.ts';
 import type { StoredCompletionRepository } from '../storage/stored-completion-repository.ts';
 import type { EvalService } from './eval-service.ts';
+import { requireModel, type ModelResolverPort } from './model-resolver-port.ts';
 import { presentList, presentRun } from './present.ts';
 import { compileRowValidator } from './row-validator.ts';
 import { SourceRowError, sourceRowErrorToApi, sourceRows, storedCompletionFilter } from './source-rows.ts';
@@ -19,6 +20,8 @@ export interface RunServiceDeps {
   files: FileRepository;
   storedCompletions: StoredCompletionRepository;
   queue: RunQueue;
+  /** Whether the model a run samples can be called (checked at creation). */
+  models: ModelResolverPort;
   /** Base of `report_url` (the configured public URL, else the address the server is bound to). */
   publicUrl: () => string;
 }
@@ -48,6 +51,8 @@ export class RunService {
     if (source.type !== 'jsonl' && !regrades && source.input_messages === undefined) {
       throw badRequest(`Missing required parameter: 'data_source.input_messages' (what to send the model for each row).`, 'data_source.input_messages', 'missing_required_parameter');
     }
+    // A model that does not resolve, or whose provider has no key, would error every row: 400 now.
+    if (source.type !== 'jsonl' && !regrades && source.model !== undefined) requireModel(this.#d.models, source.model, 'data_source.model', 'model');
     const config = evalRecord.data_source_config as DataSourceConfig;
 
     let rows = 0;
@@ -108,14 +113,15 @@ export class RunService {
 
   async cancel(project: string, evalId: string, runId: string): Promise<EvalRunObject> {
     await this.record(project, evalId, runId);
-    await this.#d.runs.cancel(runId, nowSeconds());
+    await this.#d.runs.cancel(project, evalId, runId, nowSeconds());
     return this.get(project, evalId, runId);
   }
 
   async delete(project: string, evalId: string, runId: string): Promise<{ run_id: string }> {
-    await this.#d.evals.record(project, evalId);
+    // Ownership first: nothing changes for a run that is not this project's, under this eval.
+    await this.record(project, evalId, runId);
     // Cancel first so a worker holding a batch stops, then remove everything the run owns.
-    await this.#d.runs.cancel(runId, nowSeconds());
+    await this.#d.runs.cancel(project, evalId, runId, nowSeconds());
     if (!(await this.#d.runs.delete(project, evalId, runId))) throw notFound(`No run found with id '${runId}' in eval '${evalId}'.`, 'run_id');
     return { run_id: runId };
   }

@@ -1,5 +1,6 @@
 import { badRequest } from '../domain/api-error.ts';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../domain/json-depth.ts';
+import { findUnstorableString } from '../domain/text-field.ts';
 import { jsonlRowSchema, type JsonlDataSource, type JsonlRow } from '../domain/run-data-source.ts';
 import type { DataSourceConfig } from '../domain/data-source-config.ts';
 import type { CompletionsDataSource } from '../domain/run-data-source.ts';
@@ -84,6 +85,14 @@ export async function* sourceRows(source: RowSource, stores: RowStores, project:
         throw new SourceRowError(`Invalid JSON on ${where}: ${error instanceof Error ? error.message : String(error)}`, 'data_source.source.id');
       }
       if (exceedsJsonDepth(parsed)) throw new SourceRowError(`Invalid row on ${where}: nested deeper than ${MAX_JSON_DEPTH} levels.`, 'data_source.source.id');
+      // Decision, as for rows sent inline: a `\u0000` escape is kept (rows live in json columns,
+      // which hold it exactly); a lone-surrogate escape (`\ud800`) is refused — it is not Unicode
+      // text, and a value that reaches text or jsonb would be altered or fail.
+      const bad = findUnstorableString(parsed, { nul: false });
+      if (bad !== null) {
+        const field = bad.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('').replace(/^\./, '');
+        throw new SourceRowError(`Invalid row on ${where}: '${field}' ${bad.message}.`, 'data_source.source.id');
+      }
       const row = jsonlRowSchema.safeParse(parsed);
       if (!row.success) {
         const issue = row.error.issues[0];

@@ -92,7 +92,7 @@ for (const backend of testDatabases()) {
       await newRun('evalrun_c', 2, 2);
       await progress.commit('evalrun_c', 0, { evalId: 'eval_x', items: [item(0, true)], criterionIds: ['c1'] }, false, 13);
       assert.equal((await progress.batch('evalrun_c', 0))?.done, false);
-      await runs.cancel('evalrun_c', 14);
+      await runs.cancel('p', 'eval_x', 'evalrun_c', 14);
       const r = await progress.commit('evalrun_c', 0, { evalId: 'eval_x', items: [item(0, true), item(1, true)], criterionIds: ['c1'] }, true, 15);
       assert.equal(r.completedRun, false);
       const run = await runs.getById('evalrun_c');

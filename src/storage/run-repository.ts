@@ -94,11 +94,16 @@ export class RunRepository {
     return result.numDeletedRows > 0n;
   }
 
-  /** Moves a live run to `canceled`; a run already finished keeps its status. */
-  async cancel(runId: string, now: number): Promise<void> {
+  /**
+   * Moves a live run to `canceled`; a run already finished keeps its status. Scoped like every
+   * write the API makes: a run of another project or another eval is never touched.
+   */
+  async cancel(project: string, evalId: string, runId: string, now: number): Promise<void> {
     await this.#db
       .updateTable('runs')
       .set({ status: 'canceled', finished_at: now })
+      .where('project', '=', project)
+      .where('eval_id', '=', evalId)
       .where('id', '=', runId)
       .where('status', 'in', ['queued', 'in_progress'])
       .execute();

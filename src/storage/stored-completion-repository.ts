@@ -3,6 +3,7 @@ import { badRequest } from '../domain/api-error.ts';
 import type { Page } from '../domain/list-query.ts';
 import { afterTuple, splitPage, type Order } from './keyset.ts';
 import type { StoredCompletionsTable, Tables } from './tables.ts';
+import { jsonbFilter, jsonbText, textValue } from './json-text.ts';
 
 export type StoredCompletionRecord = Selectable<StoredCompletionsTable>;
 
@@ -39,6 +40,17 @@ export interface ListStoredCompletionsQuery {
 /** Rows per round trip when a run reads its selection. */
 const PAGE = 500;
 
+/**
+ * `metadata @> filter`, or null for no filter. A filter holding what no stored jsonb value can
+ * (U+0000, a lone surrogate) matches nothing rather than failing the query: filters come from
+ * requests and from stored evals, and neither may make a read fail.
+ */
+function metadataCondition(metadata: Record<string, string>) {
+  if (Object.keys(metadata).length === 0) return null;
+  const filter = jsonbFilter(metadata);
+  return filter === null ? sql<boolean>`false` : sql<boolean>`metadata @> ${filter}::jsonb`;
+}
+
 export class StoredCompletionRepository {
   readonly #db: Kysely<Tables>;
   constructor(db: Kysely<Tables>) {
@@ -48,7 +60,7 @@ export class StoredCompletionRepository {
   async insert(c: NewStoredCompletion): Promise<void> {
     await this.#db
       .insertInto('stored_completions')
-      .values({ ...c, metadata: JSON.stringify(c.metadata), request: JSON.stringify(c.request), response: JSON.stringify(c.response) })
+      .values({ ...c, model: textValue(c.model), response_model: textValue(c.response_model), metadata: jsonbText(c.metadata), request: JSON.stringify(c.request), response: JSON.stringify(c.response) })
       .execute();
   }
 
@@ -59,7 +71,7 @@ export class StoredCompletionRepository {
   async updateMetadata(project: string, id: string, metadata: Record<string, string>): Promise<StoredCompletionRecord | undefined> {
     return this.#db
       .updateTable('stored_completions')
-      .set({ metadata: JSON.stringify(metadata) })
+      .set({ metadata: jsonbText(metadata) })
       .where('project', '=', project)
       .where('id', '=', id)
       .returningAll()
@@ -74,7 +86,8 @@ export class StoredCompletionRepository {
   async list(project: string, q: ListStoredCompletionsQuery): Promise<Page<StoredCompletionRecord>> {
     let query = this.#db.selectFrom('stored_completions').selectAll().where('project', '=', project);
     if (q.model !== undefined) query = query.where((eb) => eb.or([eb('model', '=', q.model!), eb('response_model', '=', q.model!)]));
-    if (q.metadata !== undefined && Object.keys(q.metadata).length > 0) query = query.where(sql<boolean>`metadata @> ${JSON.stringify(q.metadata)}::jsonb`);
+    const byMetadata = q.metadata === undefined ? null : metadataCondition(q.metadata);
+    if (byMetadata !== null) query = query.where(byMetadata);
     if (q.after !== undefined) {
       const cursor = await this.#db.selectFrom('stored_completions').select('seq').where('project', '=', project).where('id', '=', q.after).executeTakeFirst();
       if (!cursor) throw badRequest(`No chat completion found with id '${q.after}' to page after.`, 'after');
@@ -108,7 +121,8 @@ export class StoredCompletionRepository {
 
   #filtered(project: string, f: StoredCompletionFilter) {
     let query = this.#db.selectFrom('stored_completions').where('project', '=', project);
-    if (f.metadata != null && Object.keys(f.metadata).length > 0) query = query.where(sql<boolean>`metadata @> ${JSON.stringify(f.metadata)}::jsonb`);
+    const byMetadata = f.metadata == null ? null : metadataCondition(f.metadata);
+    if (byMetadata !== null) query = query.where(byMetadata);
     if (f.model != null) query = query.where((eb) => eb.or([eb('model', '=', f.model!), eb('response_model', '=', f.model!)]));
     if (f.created_after != null) query = query.where('created_at', '>=', f.created_after);
     if (f.created_before != null) query = query.where('created_at', '<=', f.created_before);

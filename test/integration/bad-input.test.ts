@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import OpenAI, { BadRequestError } from 'openai';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai/fake-openai.ts';
+import { EvalRepository } from '../../src/storage/eval-repository.ts';
+import { StoredCompletionRepository } from '../../src/storage/stored-completion-repository.ts';
 import { startTestProctor, type TestProctor } from '../support/start-test-proctor.ts';
 import { testDatabases } from '../support/test-databases.ts';
 import {
@@ -15,6 +19,7 @@ import {
   assertError,
   createEval,
   createRun,
+  listAll,
   listIds,
   rawRequest,
   sleep,
@@ -610,6 +615,22 @@ for (const { name, open } of testDatabases()) {
           assertError(await dated.get('/evals?api-version=2025-13'), 400, 'api-version', { dialect: 'azure' });
         }));
 
+      it('an api-version Azure does not document (1999-01-01, a dated version without -preview, latest, V1…) → Azure\'s 400 listing the supported ones; those work', () =>
+        unchanged(async () => {
+          const supported = ['v1', 'preview', '2025-04-01-preview'];
+          for (const prefix of ['/openai', '/openai/v1']) {
+            const client = new ApiClient(server.url, prefix, { 'aoai-evals': 'preview' });
+            for (const version of ['1999-01-01', '2025-04-01', '2024-10-21', '2099-12-31-preview', 'latest', 'V1', 'PREVIEW', '%20v1', 'v1%20', 'v2', '2025-04-01-preview%00', '%E2%98%83']) {
+              for (const path of ['/evals', `/evals/${evalId}`, '/files', '/chat/completions']) {
+                const res = await client.get(`${path}?api-version=${version}`);
+                assertError(res, 400, 'api-version', { dialect: 'azure', code: 'unsupported_api_version', message: /supported api-versions are: v1, preview, 2025-04-01-preview/ });
+              }
+            }
+            for (const version of supported) assert.equal((await client.ok('GET', `/evals/${evalId}?api-version=${version}`)).id, evalId, `${prefix} ${version}`);
+          }
+          assert.equal((await azure().ok('GET', `/evals/${evalId}`)).id, evalId, '/openai/v1 without api-version');
+        }));
+
       it('missing aoai-evals header → 400 naming aoai-evals', () =>
         unchanged(async () => assertError(await new ApiClient(server.url, '/openai/v1').get('/evals'), 400, 'aoai-evals', { dialect: 'azure' })));
 
@@ -677,6 +698,334 @@ for (const { name, open } of testDatabases()) {
         const items = await api.ok('GET', `/evals/${ev.id}/runs/${run.id}/output_items`);
         assert.deepEqual(items.data[0].datasource_item, rows[0]?.item);
       });
+    });
+
+    // -------------------------------------------------------------------------------------------
+    describe('strings PostgreSQL cannot hold (U+0000, lone surrogates), generated over every field', () => {
+      /**
+       * Valid bodies of every endpoint that stores what it is sent. Each string value and each
+       * object key of each body is poisoned in turn; every answer must be a 2xx that stored the
+       * text exactly (no silent U+FFFD) or a 400 naming the field — and everything accepted must
+       * stay readable and runnable afterwards.
+       */
+      const POISONS = ['\u0000', '\ud800', '\udc00'];
+      const RUN_ROW = { item: { answer: 'a' }, sample: { output_text: 'a' } };
+      const bodies = (): Array<{ label: string; path: string; body: Record<string, unknown>; creates: 'eval' | 'run' | 'none' }> => [
+        {
+          label: 'create eval (custom)',
+          path: '/evals',
+          creates: 'eval',
+          body: { name: 'n', metadata: { team: 'a' }, data_source_config: { type: 'custom', item_schema: answerSchema, include_sample_schema: false }, testing_criteria: [answerCriterion] },
+        },
+        {
+          label: 'create eval (logs)',
+          path: '/evals',
+          creates: 'eval',
+          body: { name: 'n', metadata: { team: 'a' }, data_source_config: { type: 'logs', metadata: { use_case: 'support' } }, testing_criteria: [stringCheck('c', '{{ sample.output_text }}', 'x', 'like')] },
+        },
+        {
+          label: 'create eval (stored_completions)',
+          path: '/evals',
+          creates: 'eval',
+          body: { data_source_config: { type: 'stored_completions', metadata: { use_case: 'support' } }, testing_criteria: [{ type: 'text_similarity', name: 't', input: '{{ sample.output_text }}', reference: 'x', evaluation_metric: 'bleu', pass_threshold: 0.5 }] },
+        },
+        { label: 'update eval', path: `/evals/${otherEvalId}`, creates: 'none', body: { name: 'renamed', metadata: { team: 'b' } } },
+        {
+          label: 'create run (jsonl, inline rows)',
+          path: `/evals/${otherEvalId}/runs`,
+          creates: 'run',
+          body: { name: 'r', metadata: { k: 'v' }, data_source: { type: 'jsonl', source: { type: 'file_content', content: [RUN_ROW] } } },
+        },
+        { label: 'create run (jsonl, file_id)', path: `/evals/${otherEvalId}/runs`, creates: 'run', body: { data_source: { type: 'jsonl', source: { type: 'file_id', id: goodFileId } } } },
+        {
+          label: 'create run (stored_completions source)',
+          path: `/evals/${otherEvalId}/runs`,
+          creates: 'run',
+          body: { data_source: { type: 'completions', source: { type: 'stored_completions', metadata: { use_case: 'support' }, model: 'gpt-4o-mini', limit: 5 } } },
+        },
+        { label: 'graders run', path: '/fine_tuning/alpha/graders/run', creates: 'none', body: { grader: stringCheck('g', '{{ sample.output_text }}', '{{ item.answer }}'), item: { answer: 'a' }, model_sample: 'a' } },
+        { label: 'graders validate', path: '/fine_tuning/alpha/graders/validate', creates: 'none', body: { grader: stringCheck('g', '{{ sample.output_text }}', '{{ item.answer }}') } },
+      ];
+
+      type Segment = string | number;
+      const paramOf = (path: readonly Segment[]) => path.reduce<string>((out, seg) => (typeof seg === 'number' ? `${out}[${seg}]` : out === '' ? seg : `${out}.${seg}`), '');
+
+      /** Every body with one string value or one key changed to carry `poison`. */
+      function* poisoned(root: unknown, poison: string): Generator<{ at: Segment[]; body: unknown }> {
+        function* walk(value: unknown, at: Segment[]): Generator<{ at: Segment[]; replace: (v: unknown) => unknown }> {
+          if (typeof value === 'string') {
+            yield { at, replace: () => `${value}${poison}` };
+          } else if (Array.isArray(value)) {
+            for (const [i, child] of value.entries()) {
+              for (const inner of walk(child, [...at, i])) yield { at: inner.at, replace: (v) => value.map((c, j) => (j === i ? inner.replace(v) : c)) };
+            }
+          } else if (value !== null && typeof value === 'object') {
+            const entries = Object.entries(value);
+            for (const [k, child] of entries) {
+              yield { at: [...at, `${k}${poison}`], replace: () => Object.fromEntries(entries.map(([key, c]) => [key === k ? `${k}${poison}` : key, c])) };
+              for (const inner of walk(child, [...at, k])) yield { at: inner.at, replace: (v) => Object.fromEntries(entries.map(([key, c]) => [key, key === k ? inner.replace(v) : c])) };
+            }
+          }
+        }
+        for (const { at, replace } of walk(root, [])) yield { at, body: replace(undefined) };
+      }
+
+      it('every field of every storing endpoint: 2xx stored exactly, or 400 naming the field; never 5xx; all of it stays readable and runnable', async (t) => {
+        const tally = { requests: 0, accepted: 0, refused: 0 };
+        const evals: string[] = [];
+        const runs: Array<[string, string]> = [];
+        for (const { label, path, body, creates } of bodies()) {
+          for (const poison of POISONS) {
+            for (const { at, body: sent } of poisoned(body, poison)) {
+              const res = await api.post(path, sent);
+              tally.requests++;
+              const where = `${label}, ${JSON.stringify(paramOf(at))} + ${JSON.stringify(poison)}: ${res.status} ${res.text.slice(0, 300)}`;
+              if (res.status === 400) {
+                tally.refused++;
+                assert.equal(typeof res.body?.error?.param, 'string', `a 400 names the field — ${where}`);
+                assert.ok(paramOf(at).startsWith(res.body.error.param), `the 400 names the poisoned field — ${where}`);
+                continue;
+              }
+              assert.ok(res.status === 200 || res.status === 201, where);
+              assert.equal(poison, '\u0000', `a lone surrogate is never accepted (no column can hold it) — ${where}`);
+              assert.ok(!res.text.includes('\\ufffd') && !res.text.includes('\ufffd'), `accepted text is stored exactly, not replaced — ${where}`);
+              tally.accepted++;
+              if (creates === 'eval') evals.push(res.body.id);
+              if (creates === 'run') runs.push([res.body.eval_id, res.body.id]);
+            }
+          }
+        }
+        // Everything accepted reads back and runs: a stored object never breaks a later request.
+        for (const id of evals) {
+          const ev = await api.ok('GET', `/evals/${id}`);
+          const dataSource = ev.data_source_config.type === 'custom'
+            ? { type: 'jsonl', source: { type: 'file_content', content: [] } }
+            : { type: 'completions', source: { type: 'stored_completions' } };
+          const run = await api.ok('POST', `/evals/${id}/runs`, { json: { data_source: dataSource } }, 201);
+          runs.push([id, run.id]);
+        }
+        for (const [ev, run] of runs) {
+          const done = await waitForRunEnd(api, ev, run, 30_000);
+          assert.equal(done.status, 'completed', `${ev}/${run}: ${JSON.stringify(done.error)}`);
+          await api.ok('GET', `/evals/${ev}/runs/${run}/output_items`);
+        }
+        await listAll(api, '/evals', { limit: 100 });
+        await listAll(api, '/evals', { limit: 7, query: { order_by: 'updated_at' } });
+        await listAll(api, `/evals/${otherEvalId}/runs`, { limit: 100 });
+        t.diagnostic(`poisoned requests: ${JSON.stringify(tally)}; runs checked: ${runs.length}`);
+        assert.ok(tally.requests > 300, JSON.stringify(tally));
+        assert.ok(tally.accepted > 0 && tally.refused > 0, JSON.stringify(tally));
+      });
+
+      it('list filters and cursors with U+0000 (query strings) → 200 or 400 naming the parameter', async () => {
+        const targets = ['/evals', `/evals/${evalId}/runs`, `/evals/${evalId}/runs/${runId}/output_items`, '/files', '/chat/completions'];
+        for (const target of targets) {
+          for (const query of ['after=x%00', `after=${evalId}%00`, 'purpose=evals%00', 'model=m%00', 'metadata[k]=v%00', 'metadata[k%00]=v', 'order=asc%00', 'limit=1%00', 'status=completed%00']) {
+            const res = await api.get(`${target}?${query}`);
+            if (res.status === 400) assert.equal(typeof res.body.error.param, 'string', `${target}?${query}: ${res.text}`);
+            else assert.equal(res.status, 200, `${target}?${query}: ${res.text.slice(0, 300)}`);
+          }
+        }
+      });
+
+      it('an uploaded JSONL row with a "\\u0000" escape runs and echoes exactly; a lone-surrogate escape is a 400 naming the line', async () => {
+        const ev = await createEval(api, { testing_criteria: [stringCheck('nul', '{{ item.answer }}', 'a\u0000', 'eq')] });
+        const nulFile = await uploadFile(api, '{"item":{"answer":"a\\u0000"}}\n{"item":{"answer":"b"}}\n');
+        const run = await createRun(api, ev.id, { fileId: nulFile.id });
+        const done = await waitForRunEnd(api, ev.id, run.id, 30_000);
+        assert.deepEqual(done.result_counts, { total: 2, errored: 0, failed: 1, passed: 1 });
+        const items = await api.ok('GET', `/evals/${ev.id}/runs/${run.id}/output_items`);
+        assert.deepEqual(items.data.map((i: { datasource_item: unknown }) => i.datasource_item), [{ answer: 'a\u0000' }, { answer: 'b' }]);
+
+        const surrogateFile = await uploadFile(api, '{"item":{"answer":"a"}}\n{"item":{"answer":"b","x\\ud800":"c"}}\n{"item":{"answer":"\\udfff"}}\n');
+        await unchanged(async () => {
+          const res = await api.post(`/evals/${evalId}/runs`, { data_source: { type: 'jsonl', source: { type: 'file_id', id: surrogateFile.id } } });
+          assertError(res, 400, 'data_source.source.id', { message: /line 2\b.*Unicode/ });
+        });
+      });
+
+      it('an eval stored with U+0000 in its logs filter (as an older server could) still runs: the filter matches nothing, never a 500', async () => {
+        for (const type of ['logs', 'stored_completions'] as const) {
+          const id = `eval_${'f'.repeat(31)}${type === 'logs' ? '1' : '2'}`;
+          await new EvalRepository(server.database.db).insert({
+            id,
+            project: 'default',
+            name: 'poisoned',
+            data_source_config: { type, metadata: { use_case: 'a\u0000b' }, schema: { type: 'object' } },
+            testing_criteria: [{ ...answerCriterion, id: 'c-1' }],
+            metadata: { team: 'x\u0000' },
+            created_at: 1,
+          });
+          assert.equal((await api.ok('GET', `/evals/${id}`)).id, id);
+          const run = await api.ok('POST', `/evals/${id}/runs`, { json: { data_source: { type: 'completions', source: { type: 'stored_completions', metadata: { more: 'x' } } } } }, 201);
+          const done = await waitForRunEnd(api, id, run.id, 30_000);
+          assert.equal(done.status, 'completed');
+          assert.equal(done.result_counts.total, 0);
+          await api.ok('DELETE', `/evals/${id}`);
+        }
+      });
+    });
+
+    // -------------------------------------------------------------------------------------------
+    describe('keep-alive connections survive answers that leave the body unread', () => {
+      /** One request on `agent`, the body sent with content-length or chunked. */
+      function send(agent: http.Agent, method: string, path: string, body: Buffer | null, headers: Record<string, string>, chunked: boolean) {
+        return new Promise<{ status: number; connection: string | undefined; reused: boolean }>((resolve, reject) => {
+          const h: Record<string, string> = { 'content-type': 'application/json', ...headers };
+          if (body !== null && !chunked) h['content-length'] = String(body.length);
+          const req = http.request(`${server.url}${path}`, { method, agent, headers: h }, (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, reused: req.reusedSocket }));
+            res.on('error', reject);
+          });
+          req.on('error', reject);
+          if (body !== null) {
+            if (chunked) for (let i = 0; i < body.length; i += 64 * 1024) req.write(body.subarray(i, i + 64 * 1024));
+            else req.write(body);
+          }
+          req.end();
+        });
+      }
+
+      it('early answers (cancel, unknown URL or id, wrong key, JSON to /files, bad api-version, oversize) → the next request on the connection is answered', async () => {
+        const cases: Array<[string, string, string, Record<string, string>]> = [
+          ['cancel with a body', 'POST', `/v1/evals/${evalId}/runs/${runId}/cancel`, {}],
+          ['cancel (POST on the run) with a body', 'POST', `/v1/evals/${evalId}/runs/${runId}`, {}],
+          ['cancel of an unknown run', 'POST', `/v1/evals/${UNKNOWN.eval}/runs/${UNKNOWN.run}/cancel`, {}],
+          ['an unknown URL', 'POST', '/v1/nowhere', {}],
+          ['a delete with a body', 'DELETE', `/v1/evals/${UNKNOWN.eval}`, {}],
+          ['a files upload sent as JSON', 'POST', '/v1/files', {}],
+          ['an unsupported Azure api-version', 'POST', '/openai/evals?api-version=1999-01-01', { 'aoai-evals': 'preview' }],
+          ['an eval create (read, then refused)', 'POST', '/v1/evals', {}],
+        ];
+        let resets = 0;
+        let answered = 0;
+        for (const size of [200, 300 * 1024, MAX_BODY_MB * 1024 * 1024 - 100, 3 * MAX_BODY_MB * 1024 * 1024]) {
+          for (const chunked of [false, true]) {
+            for (const [label, method, path, headers] of cases) {
+              const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+              try {
+                const first = await send(agent, method, path, Buffer.alloc(size, 0x20), headers, chunked);
+                assert.ok(first.status < 500, `${label}: ${first.status}`);
+                try {
+                  const next = await send(agent, 'GET', '/health', null, {}, false);
+                  assert.equal(next.status, 200);
+                  // Without `Connection: close` the socket must have carried the next request.
+                  if (first.connection !== 'close') assert.equal(next.reused, true, `${label}: the kept-alive socket was not reused`);
+                  answered++;
+                } catch (error) {
+                  resets++;
+                  assert.fail(`${label} (${size} bytes, ${chunked ? 'chunked' : 'content-length'}; answered ${first.status}, connection: ${String(first.connection)}): the next request failed: ${(error as Error).message}`);
+                }
+              } finally {
+                agent.destroy();
+              }
+            }
+          }
+        }
+        assert.equal(resets, 0);
+        assert.equal(answered, 4 * 2 * cases.length);
+      });
+    });
+  });
+
+  describe(`stored chat completions under bad strings (${name})`, () => {
+    // Their metadata is jsonb (filtered with @>), which holds neither U+0000 nor a lone surrogate.
+    let fake: FakeOpenAI;
+    let server: TestProctor;
+    let client: OpenAI;
+    let api: ApiClient;
+    let dir: string;
+    const MODEL = 'gpt-bad';
+
+    before(async () => {
+      fake = await startFakeOpenAI();
+      dir = mkdtempSync(join(os.tmpdir(), 'proctor-bad-chat-'));
+      const config = join(dir, 'proctor-config.json');
+      writeFileSync(config, JSON.stringify({ providers: { fake: { type: 'openai', base_url: fake.url, api_key: fake.apiKey } }, models: { [MODEL]: { provider: 'fake', model: 'fake-model' } } }));
+      server = await startTestProctor(await open(), { PROCTOR_CONFIG: config });
+      client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'sk-any', maxRetries: 0 });
+      api = new ApiClient(server.url);
+    });
+
+    after(async () => {
+      await server?.close();
+      await fake?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    async function badRequest(what: string, fn: () => Promise<unknown>): Promise<BadRequestError> {
+      const error = await fn().then(() => assert.fail(`${what}: accepted`), (e: unknown) => e);
+      assert.ok(error instanceof BadRequestError, `${what}: ${String(error)}`);
+      return error;
+    }
+
+    it('create, update and list with U+0000 or a lone surrogate in metadata or model → 400 naming the field; message text with U+0000 is logged exactly; reads keep working', async () => {
+      const base = { model: MODEL, messages: [{ role: 'user' as const, content: 'hi' }], store: true };
+      const logged = await client.chat.completions.create({ ...base, metadata: { team: 'a' } });
+      for (const poison of ['\u0000', '\ud800', '\udfff']) {
+        for (const [metadata, param] of [[{ team: `a${poison}` }, 'metadata.team'], [{ [`team${poison}`]: 'a' }, `metadata.team${poison}`]] as const) {
+          const created = await badRequest('create', () => client.chat.completions.create({ ...base, metadata }));
+          assert.ok(param.startsWith(String(created.param)) && created.param !== null, `create: param ${created.param}`);
+          const updated = await badRequest('update', () => client.chat.completions.update(logged.id, { metadata }));
+          assert.ok(param.startsWith(String(updated.param)) && updated.param !== null, `update: param ${updated.param}`);
+          // A lone surrogate cannot even be put into a URL (encodeURIComponent throws): U+0000 can.
+          if (poison !== '\u0000') continue;
+          const listed = await badRequest('list', () => client.chat.completions.list({ metadata }));
+          assert.ok(String(listed.param).startsWith('metadata'), `list: param ${listed.param}`);
+        }
+        const model = await badRequest('model', () => client.chat.completions.create({ ...base, model: `${MODEL}${poison}`, metadata: { team: 'a' } }));
+        assert.equal(model.param, 'model');
+      }
+      const surrogateText = await badRequest('lone surrogate in a message', () => client.chat.completions.create({ ...base, messages: [{ role: 'user', content: 'x\ud800' }] }));
+      assert.equal(surrogateText.param, 'messages[0].content');
+      // U+0000 in message text goes to the provider and into a json column, which keeps it.
+      const nulText = await client.chat.completions.create({ ...base, messages: [{ role: 'user', content: 'a\u0000b' }], metadata: { team: 'nul' } });
+      assert.equal(nulText.choices[0]?.message.content, 'reply: a\u0000b');
+      assert.equal((await client.chat.completions.retrieve(nulText.id)).choices[0]?.message.content, 'reply: a\u0000b');
+      assert.deepEqual((await client.chat.completions.list({ metadata: { team: 'nul' } })).data.map((c) => c.id), [nulText.id]);
+      assert.deepEqual((await client.chat.completions.retrieve(logged.id) as unknown as { metadata: unknown }).metadata, { team: 'a' }, 'refused updates changed nothing');
+      assert.equal((await client.chat.completions.list({ limit: 100 })).data.length, 2, 'refused creates logged nothing');
+    });
+
+    it('a completion stored with U+0000 / lone surrogates in its metadata (past the API) is kept readable and filterable', async () => {
+      const repository = new StoredCompletionRepository(server.database.db);
+      const id = `chatcmpl-${'e'.repeat(32)}`;
+      await repository.insert({
+        id,
+        project: 'default',
+        model: `${MODEL}\u0000`,
+        response_model: 'fake-model\ud800',
+        metadata: { 'src\u0000': 'x\ud800', team: 'direct' },
+        request: { messages: [{ role: 'user', content: 'q' }] },
+        response: { id, object: 'chat.completion', created: 1, model: 'fake-model', choices: [{ index: 0, message: { role: 'assistant', content: 'a' }, finish_reason: 'stop' }] },
+        created_at: 1,
+      });
+      const stored = await client.chat.completions.retrieve(id);
+      assert.deepEqual((stored as unknown as { metadata: unknown }).metadata, { 'src\ufffd': 'x\ufffd', team: 'direct' });
+      assert.deepEqual((await client.chat.completions.list({ metadata: { team: 'direct' } })).data.map((c) => c.id), [id]);
+      await client.chat.completions.delete(id);
+    });
+
+    it('a provider answer holding a lone surrogate and U+0000 is logged exactly (json columns keep both), and stays readable and runnable', async () => {
+      fake.setBehavior({ reply: () => ({ content: 'odd \ud800 answer \u0000 end' }) });
+      try {
+        const logged = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'q' }], store: true, metadata: { source: 'odd' } });
+        assert.equal(logged.choices[0]?.message.content, 'odd \ud800 answer \u0000 end', 'the caller gets the answer as the provider sent it');
+        const stored = await client.chat.completions.retrieve(logged.id);
+        assert.equal(stored.choices[0]?.message.content, 'odd \ud800 answer \u0000 end');
+        assert.deepEqual((await client.chat.completions.list({ metadata: { source: 'odd' } })).data.map((c) => c.id), [logged.id]);
+        const ev = await client.evals.create({
+          data_source_config: { type: 'logs', metadata: { source: 'odd' } },
+          testing_criteria: [{ type: 'string_check', name: 'c', input: '{{ sample.output_text }}', reference: 'answer', operation: 'like' }],
+        } as never);
+        const run = await client.evals.runs.create(ev.id, { data_source: { type: 'completions', source: { type: 'stored_completions' } } } as never);
+        const done = await waitForRunEnd(api, ev.id, run.id, 30_000);
+        assert.equal(done.status, 'completed');
+        assert.deepEqual(done.result_counts, { total: 1, errored: 0, failed: 0, passed: 1 });
+      } finally {
+        fake.setBehavior({});
+      }
     });
   });
 

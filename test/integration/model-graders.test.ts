@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { BadRequestError } from 'openai';
 import type OpenAI from 'openai';
 import type { GraderRunParams, GraderRunResponse } from 'openai/resources/fine-tuning/alpha/graders';
 import { expectSchema } from '../compat/spec-schemas.ts';
@@ -169,16 +170,33 @@ for (const [index, db] of testDatabases().entries()) {
       assert.deepEqual(format.schema.properties.result, { type: 'string', enum: ['correct', 'incorrect'] });
     });
 
-    it('judge failures are data: refusal, prose, a label outside labels, no content, an upstream 400, an unknown model — the run completes', async () => {
+    it('an unknown judge model is the eval\'s 400 (testing_criteria[i].model), also inside multi; no eval is made', async () => {
+      const { client } = server;
+      const before = (await client.evals.list({ limit: 100 })).data.length;
+      for (const [criteria, param] of [
+        [[labelCriterion('label'), labelCriterion('ghost', 'no-such-judge')], 'testing_criteria[1].model'],
+        [[scoreCriterion('ghost', { model: 'no-such-judge' })], 'testing_criteria[0].model'],
+        [[{ type: 'multi', name: 'm', graders: { g: labelCriterion('g', 'no-such-judge') }, calculate_output: 'g' }], 'testing_criteria[0].graders.g.model'],
+      ] as const) {
+        const error = await createEval(client, 'ghost judge', [...criteria] as never, false).then(() => assert.fail('the eval was created'), (e: unknown) => e);
+        assert.ok(error instanceof BadRequestError, String(error));
+        assert.equal(error.param, param);
+        assert.equal(error.code, 'model_not_found');
+        assert.match(error.message, /no-such-judge/);
+      }
+      assert.equal((await client.evals.list({ limit: 100 })).data.length, before);
+    });
+
+    it('judge failures are data: refusal, prose, a label outside labels, no content, an upstream 400 — the run completes', async () => {
       const { client, fake } = server;
       useJudge(fake);
       const notes = ['', 'special refuse', 'special prose', 'special maybe', 'special cut', 'special upstream400', 'special fenced'];
       const rows = notes.map((note, n) => ({ item: { n, answer: 'x', note }, sample: { output_text: 'x' } }));
-      const { evalId } = await createEval(client, 'judge failures', [labelCriterion('label'), labelCriterion('ghost', 'no-such-judge')], false);
+      const { evalId } = await createEval(client, 'judge failures', [labelCriterion('label')], false);
       const { run } = await runToEnd(client, evalId, jsonlRun(rows));
       assert.equal(run.status, 'completed');
       assert.equal(run.error, null);
-      assert.deepEqual(run.result_counts, { total: 7, errored: 7, failed: 0, passed: 0 }, 'the unknown judge errors every row');
+      assert.deepEqual(run.result_counts, { total: 7, errored: 5, failed: 0, passed: 2 });
       const items = await allItems(client, evalId, run.id);
       const expected: Array<[code: string | null, message: RegExp | null, output: string | null]> = [
         [null, null, null],
@@ -191,7 +209,7 @@ for (const [index, db] of testDatabases().entries()) {
       ];
       for (const item of items) {
         const n = item.datasource_item_id;
-        const [label, ghost] = resultsOf(item);
+        const [label] = resultsOf(item);
         const [code, message, output] = expected[n]!;
         assert.equal(label!.error?.code ?? null, code, `row ${n}: ${JSON.stringify(label)}`);
         if (message) assert.match(label!.error!.message, message, `row ${n}`);
@@ -202,9 +220,7 @@ for (const [index, db] of testDatabases().entries()) {
         }
         // The judge's raw output is kept even when it could not be used.
         if (output !== null) assert.equal(label!.sample!['output'][0].content, output, `row ${n} raw output`);
-        assert.equal(ghost!.error?.code, 'model_grader_server_error');
-        assert.match(ghost!.error.message, /no-such-judge.*model_not_found/);
-        assert.equal(item.status, 'fail');
+        assert.equal(item.status, code === null ? 'pass' : 'fail');
       }
       expectUsage(run, fake, [JUDGE]);
     });

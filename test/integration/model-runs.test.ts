@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type OpenAI from 'openai';
-import { toFile } from 'openai';
+import { BadRequestError, toFile } from 'openai';
 import { expectSchema } from '../compat/spec-schemas.ts';
 import { countPromptTokens, countWords, type FakeMessage, type FakeOutcome } from '../support/fake-openai/fake-openai.ts';
 import { waitForRun } from '../support/start-test-proctor.ts';
@@ -637,37 +637,52 @@ for (const db of testDatabases()) {
       expectUsageEqualsUpstream(run, items, fake, model);
     });
 
-    it('unknown model, provider without a key, a model the upstream does not serve: rows errored with a clear message, runs completed', async () => {
+    it('unknown model or provider without a key: a 400 naming data_source.model at creation, no run, no upstream call', async () => {
       const { client, fake } = server;
       const { evalId } = await createEval(client, 'unresolvable', [replyCriterion]);
-      const ROWS = 3;
       const cases = [
-        { model: NO_KEY_MODEL, type: 'completions' as const, code: 'missing_api_key', message: new RegExp(`^provider 'nokey' has no API key: set ${UNSET_KEY_ENV}$`), calls: 0 },
-        { model: 'no-such-model', type: 'responses' as const, code: 'model_not_found', message: /^unknown model 'no-such-model': it is not a PROCTOR_CONFIG models entry/, calls: 0 },
-        { model: 'nosuch/fake-model', type: 'completions' as const, code: 'model_not_found', message: /^unknown model 'nosuch\/fake-model'.*configured provider \(fake, nokey\)/, calls: 0 },
-        { model: `fake/${UNSERVED_UPSTREAM}`, type: 'completions' as const, code: 'model_not_found', message: new RegExp(`^upstream answered 404 The model .${UNSERVED_UPSTREAM}. does not exist`), calls: ROWS },
+        { model: NO_KEY_MODEL, type: 'completions' as const, code: 'missing_api_key', message: new RegExp(`provider 'nokey' has no API key: set ${UNSET_KEY_ENV}`) },
+        { model: 'no-such-model', type: 'responses' as const, code: 'model_not_found', message: /unknown model 'no-such-model': it is not a PROCTOR_CONFIG models entry/ },
+        { model: 'nosuch/fake-model', type: 'completions' as const, code: 'model_not_found', message: /unknown model 'nosuch\/fake-model'.*configured provider \(fake, nokey\)/ },
       ];
-      const runs = await Promise.all(cases.map((c) => runToEnd(client, evalId, goRun(c.model, goRows(ROWS), c.type))));
-      for (const [k, c] of cases.entries()) {
-        const { run } = runs[k]!;
-        assert.equal(run.model, c.model);
-        assert.equal(run.status, 'completed', c.model);
-        assert.equal(run.error, null);
-        assert.deepEqual(run.result_counts, { total: ROWS, errored: ROWS, failed: 0, passed: 0 }, c.model);
-        assert.equal(run.per_model_usage, null, c.model);
-        const items = await allItems(client, evalId, run.id);
-        expectEveryRowOnce(items, ROWS);
-        for (const item of items) {
-          const error = errorOf(item);
-          assert.equal(error?.code, c.code, `${c.model}: ${JSON.stringify(error)}`);
-          assert.match(error?.message ?? '', c.message, c.model);
-          assert.equal(item.sample.model, c.model);
-          assert.deepEqual(item.sample.input, [{ role: 'user', content: `row ${item.datasource_item_id} go` }]);
-          assert.deepEqual(item.sample.output, []);
-        }
+      for (const c of cases) {
+        const error = await client.evals.runs.create(evalId, goRun(c.model, goRows(3), c.type)).then(
+          () => assert.fail(`${c.model}: the run was created`),
+          (e: unknown) => e,
+        );
+        assert.ok(error instanceof BadRequestError, `${c.model}: ${String(error)}`);
+        assert.equal(error.status, 400);
+        assert.equal(error.param, 'data_source.model', c.model);
+        assert.equal(error.code, c.code, c.model);
+        assert.match(error.message, c.message, c.model);
       }
-      assert.equal(fake.stats.byEndpoint['chat.completions'] ?? 0, ROWS, 'only the served-by-no-one model reached the upstream, once per row (404 is not retried)');
+      assert.deepEqual((await client.evals.runs.list(evalId)).data, [], 'no run was created');
+      assert.equal(fake.stats.byEndpoint['chat.completions'] ?? 0, 0);
       assert.equal(fake.stats.byEndpoint['responses'] ?? 0, 0);
+    });
+
+    it('a model the upstream does not serve (known only upstream): rows errored with its 404, run completed', async () => {
+      const { client, fake } = server;
+      const { evalId } = await createEval(client, 'unserved', [replyCriterion]);
+      const ROWS = 3;
+      const model = `fake/${UNSERVED_UPSTREAM}`;
+      const { run } = await runToEnd(client, evalId, goRun(model, goRows(ROWS)));
+      assert.equal(run.model, model);
+      assert.equal(run.status, 'completed');
+      assert.equal(run.error, null);
+      assert.deepEqual(run.result_counts, { total: ROWS, errored: ROWS, failed: 0, passed: 0 });
+      assert.equal(run.per_model_usage, null);
+      const items = await allItems(client, evalId, run.id);
+      expectEveryRowOnce(items, ROWS);
+      for (const item of items) {
+        const error = errorOf(item);
+        assert.equal(error?.code, 'model_not_found', JSON.stringify(error));
+        assert.match(error?.message ?? '', new RegExp(`^upstream answered 404 The model .${UNSERVED_UPSTREAM}. does not exist`));
+        assert.equal(item.sample.model, model);
+        assert.deepEqual(item.sample.input, [{ role: 'user', content: `row ${item.datasource_item_id} go` }]);
+        assert.deepEqual(item.sample.output, []);
+      }
+      assert.equal(fake.stats.byEndpoint['chat.completions'] ?? 0, ROWS, 'once per row (404 is not retried)');
       assert.equal(fake.stats.byOutcome['404'], ROWS);
     });
 

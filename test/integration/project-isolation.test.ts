@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import OpenAI, { NotFoundError } from 'openai';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai/fake-openai.ts';
 import { startTestProctor, type TestProctor } from '../support/start-test-proctor.ts';
 import { testDatabases } from '../support/test-databases.ts';
 import { ApiClient, answerRows, assertError, createEval, createRun, listIds, uploadFile, waitForRunEnd } from './api-client.ts';
@@ -18,6 +23,19 @@ interface Owned {
   runId: string;
   itemId: string;
   fileId: string;
+}
+
+/** The model runs and logged completions use: the fake upstream's `fake-model`. */
+const MODEL = 'gpt-iso';
+
+/** The official SDK as a project sees the server. */
+const sdk = (url: string, key: string): OpenAI => new OpenAI({ baseURL: `${url}/v1`, apiKey: key, maxRetries: 0 });
+
+/** `fn` must fail with the SDK's 404; returns its error for further checks. */
+async function notFound(what: string, fn: () => Promise<unknown>): Promise<NotFoundError> {
+  const error = await fn().then(() => assert.fail(`${what}: succeeded`), (e: unknown) => e);
+  assert.ok(error instanceof NotFoundError, `${what}: ${String(error)}`);
+  return error;
 }
 
 for (const { name, open } of testDatabases()) {
@@ -41,8 +59,15 @@ for (const { name, open } of testDatabases()) {
       into.itemId = (await client.ok('GET', `/evals/${into.evalId}/runs/${into.runId}/output_items`)).data[0].id;
     }
 
+    let fake: FakeOpenAI;
+    let configDir: string;
+
     before(async () => {
-      server = await startTestProctor(await open(), { PROCTOR_API_KEYS: API_KEYS });
+      fake = await startFakeOpenAI();
+      configDir = mkdtempSync(join(os.tmpdir(), 'proctor-isolation-'));
+      const configPath = join(configDir, 'proctor-config.json');
+      writeFileSync(configPath, JSON.stringify({ providers: { fake: { type: 'openai', base_url: fake.url, api_key: fake.apiKey } }, models: { [MODEL]: { provider: 'fake', model: 'fake-model' } } }));
+      server = await startTestProctor(await open(), { PROCTOR_API_KEYS: API_KEYS, PROCTOR_CONFIG: configPath });
       anonymous = new ApiClient(server.url);
       a = anonymous.with({ authorization: `Bearer ${KEY_A}` });
       b = anonymous.with({ authorization: `Bearer ${KEY_B}` });
@@ -54,6 +79,8 @@ for (const { name, open } of testDatabases()) {
 
     after(async () => {
       await server?.close();
+      await fake?.close();
+      rmSync(configDir, { recursive: true, force: true });
     });
 
     /** What proj-a sees of its own objects; must be the same after any foreign request. */
@@ -164,6 +191,92 @@ for (const { name, open } of testDatabases()) {
       assert.equal(done.status, 'completed');
       assert.deepEqual(done.result_counts, { total: 3000, errored: 0, failed: 1500, passed: 1500 });
       await a.ok('DELETE', `/evals/${ev.id}`);
+    });
+
+    describe("every mutating endpoint, with another project's ids (and a run under the wrong eval): 404, and nothing changes", () => {
+      /** A run of proj-a that stays in progress: every upstream call of its sampling takes a minute. */
+      async function liveRun(client: OpenAI): Promise<{ evalId: string; runId: string }> {
+        const ev = await client.evals.create({
+          name: 'live',
+          data_source_config: { type: 'custom', item_schema: { type: 'object', properties: { q: { type: 'string' } } } },
+          testing_criteria: [{ type: 'string_check', name: 'c', input: '{{ sample.output_text }}', reference: 'x', operation: 'eq' }],
+        });
+        const run = await client.evals.runs.create(ev.id, {
+          data_source: {
+            type: 'completions',
+            model: MODEL,
+            input_messages: { type: 'template', template: [{ role: 'user', content: '{{ item.q }}' }] },
+            source: { type: 'file_content', content: Array.from({ length: 4 }, (_, i) => ({ item: { q: `q${i}` } })) },
+          },
+        } as never);
+        return { evalId: ev.id, runId: run.id };
+      }
+
+      it("proj-b's key, through the SDK: eval update/delete, run create/cancel/delete (also under proj-b's own eval), file delete, stored completion update/delete", async () => {
+        const sdkA = sdk(server.url, KEY_A);
+        const sdkB = sdk(server.url, KEY_B);
+        const logged = await sdkA.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello' }], store: true, metadata: { team: 'a' } });
+        fake.setBehavior({ latencyMs: 60_000 });
+        const live = await liveRun(sdkA);
+        try {
+          const o = owned.a;
+          const mine = owned.b;
+          const stateOfA = async () => ({
+            view: await viewOfA(),
+            live: (await sdkA.evals.runs.retrieve(live.runId, { eval_id: live.evalId })).status,
+            liveEval: await sdkA.evals.retrieve(live.evalId),
+            completion: await sdkA.chat.completions.retrieve(logged.id),
+            completions: (await sdkA.chat.completions.list()).data.map((x) => x.id),
+          });
+          const before = await stateOfA();
+          assert.ok(before.live === 'queued' || before.live === 'in_progress', before.live);
+
+          await notFound('update eval', () => sdkB.evals.update(o.evalId, { name: 'stolen', metadata: { by: 'b' } }));
+          await notFound('delete eval', () => sdkB.evals.delete(live.evalId));
+          await notFound('create run', () => sdkB.evals.runs.create(o.evalId, { data_source: { type: 'jsonl', source: { type: 'file_content', content: [{ item: { answer: 'x' } }] } } }));
+          for (const [evalId, param] of [[live.evalId, 'eval_id'], [mine.evalId, 'run_id']] as const) {
+            assert.equal((await notFound('cancel run', () => sdkB.evals.runs.cancel(live.runId, { eval_id: evalId }))).param, param);
+            assert.equal((await notFound('delete run', () => sdkB.evals.runs.delete(live.runId, { eval_id: evalId }))).param, param);
+            // The spec's own cancel path (POST on the run), which the SDK does not use.
+            assertError(await b.post(`/evals/${evalId}/runs/${live.runId}`), 404, param);
+          }
+          await notFound('delete file', () => sdkB.files.delete(o.fileId));
+          await notFound('update stored completion', () => sdkB.chat.completions.update(logged.id, { metadata: { team: 'b' } }));
+          await notFound('delete stored completion', () => sdkB.chat.completions.delete(logged.id));
+          // A stored_completions run of proj-b never reads proj-a's logs.
+          const ownRun = await sdkB.evals.runs.create(mine.evalId, { data_source: { type: 'completions', source: { type: 'stored_completions' } } } as never);
+          assert.equal((await waitForRunEnd(b, mine.evalId, ownRun.id)).result_counts.total, 0);
+          assert.deepEqual((await sdkB.chat.completions.list()).data, []);
+
+          assert.deepEqual(await stateOfA(), before, "proj-a's objects are exactly as they were (the live run is not canceled)");
+        } finally {
+          fake.setBehavior({});
+          await sdkA.evals.runs.cancel(live.runId, { eval_id: live.evalId });
+          await sdkA.evals.delete(live.evalId);
+          await sdkA.chat.completions.delete(logged.id);
+        }
+      });
+
+      it('within one project: a run cancelled or deleted through another of its evals → 404 run_id, and the run goes on', async () => {
+        const sdkA = sdk(server.url, KEY_A);
+        fake.setBehavior({ latencyMs: 60_000 });
+        const live = await liveRun(sdkA);
+        try {
+          const other = owned.a.evalId;
+          assert.equal((await notFound('cancel via another eval', () => sdkA.evals.runs.cancel(live.runId, { eval_id: other }))).param, 'run_id');
+          assert.equal((await notFound('delete via another eval', () => sdkA.evals.runs.delete(live.runId, { eval_id: other }))).param, 'run_id');
+          assertError(await a.post(`/evals/${other}/runs/${live.runId}`), 404, 'run_id');
+          const run = await sdkA.evals.runs.retrieve(live.runId, { eval_id: live.evalId });
+          assert.ok(run.status === 'queued' || run.status === 'in_progress', `the run was ${run.status}`);
+          // Through its own eval, the same calls work.
+          assert.equal((await sdkA.evals.runs.cancel(live.runId, { eval_id: live.evalId })).status, 'canceled');
+          await sdkA.evals.runs.delete(live.runId, { eval_id: live.evalId });
+          await notFound('retrieve deleted run', () => sdkA.evals.runs.retrieve(live.runId, { eval_id: live.evalId }));
+        } finally {
+          fake.setBehavior({});
+          await sdkA.evals.delete(live.evalId);
+        }
+      });
     });
 
     it('a project can reuse a name freely: the same name in two projects are two objects', async () => {
