@@ -2,6 +2,7 @@ import type { ChatCompletionService } from '../services/chat-completion-service.
 import type { EvalService } from '../services/eval-service.ts';
 import type { FileService } from '../services/file-service.ts';
 import type { GraderService } from '../services/grader-service.ts';
+import type { ImportService } from '../services/import-service.ts';
 import type { OutputItemService } from '../services/output-item-service.ts';
 import type { RunComparisonService } from '../services/run-comparison-service.ts';
 import type { RunService } from '../services/run-service.ts';
@@ -15,4 +16,5 @@ export interface Services {
   graders: GraderService;
   chatCompletions: ChatCompletionService;
   runComparisons: RunComparisonService;
+  imports: ImportService;
 }

@@ -12,6 +12,8 @@ export interface Connection {
   /** The server root (no `/v1`); for an embedded Proctor, its temporary loopback address. */
   readonly root: string;
   readonly embedded: boolean;
+  /** The key sent (for the few calls made without the SDK: streamed file bodies). */
+  readonly apiKey: string;
   close(): Promise<void>;
 }
 
@@ -36,7 +38,7 @@ export async function connect(values: Record<string, string | boolean | string[]
   const apiKey = str(values['api-key']) ?? io.client.apiKey;
   if (server !== null) {
     const root = serverRoot(server);
-    return { client: new OpenAI({ baseURL: `${root}/v1`, apiKey: apiKey ?? 'none', maxRetries: 2 }), root, embedded: false, close: async () => undefined };
+    return { client: new OpenAI({ baseURL: `${root}/v1`, apiKey: apiKey ?? 'none', maxRetries: 2 }), root, embedded: false, apiKey: apiKey ?? 'none', close: async () => undefined };
   }
   let config;
   try {
@@ -59,5 +61,5 @@ export async function connect(values: Record<string, string | boolean | string[]
     await running.close();
     throw new CliError('PROCTOR_API_KEYS is set, so the embedded Proctor needs a key too: pass --api-key or set PROCTOR_API_KEY');
   }
-  return { client: new OpenAI({ baseURL: `${root}/v1`, apiKey: apiKey ?? 'embedded', maxRetries: 0 }), root, embedded: true, close: () => running.close() };
+  return { client: new OpenAI({ baseURL: `${root}/v1`, apiKey: apiKey ?? 'embedded', maxRetries: 0 }), root, embedded: true, apiKey: apiKey ?? 'embedded', close: () => running.close() };
 }

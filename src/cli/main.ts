@@ -5,7 +5,7 @@ import { parseCommandArgs, type Command, type CommandIo } from './command.ts';
 import { compareCommand } from './commands/compare-command.ts';
 import { evalsCommand, runsCommand } from './commands/list-commands.ts';
 import { exportCommand } from './commands/export-command.ts';
-import { importCommand } from './commands/import-command.ts';
+import { importCommand, normalizeImportArgv } from './commands/import-command.ts';
 import { runCommand } from './commands/run-command.ts';
 import { serveCommand, workerCommand } from './commands/serve-command.ts';
 import { proctorVersion } from './version.ts';
@@ -41,7 +41,7 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
     io.stderr.write(`proctor: unknown command '${name}'\n\n${usage()}`);
     return EXIT.usage;
   }
-  const { values, positionals } = parseCommandArgs(command, rest);
+  const { values, positionals } = parseCommandArgs(command, command === importCommand ? normalizeImportArgv(rest) : rest);
   if (values['help'] === true) {
     io.stdout.write(command.help);
     return EXIT.ok;
@@ -66,6 +66,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     interrupt.abort();
   });
 }
+
+// `proctor export … | head`: a reader that stops early is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(EXIT.ok);
+});
 
 const io: CommandIo = { stdout: process.stdout, stderr: process.stderr, client: loadClientConfig(), interrupted: interrupt.signal };
 main(process.argv.slice(2), io).then(

@@ -17,6 +17,8 @@ export interface ProgressOptions {
   /** Without a terminal: at most one line per this many ms (default 5 s). */
   lineIntervalMs?: number;
   label?: string;
+  /** Show pass/fail/errored (default true; false for copies that have no verdicts). */
+  verdicts?: boolean;
   now?: () => number;
 }
 
@@ -66,7 +68,7 @@ export class ProgressDisplay {
     }
     parts.push(`${rate >= 100 ? rate.toFixed(0) : rate.toFixed(1)} rows/s`);
     if (total !== null && total > 0) parts.push(`ETA ${rate > 0 ? duration((total - c.done) / rate) : '?'}`);
-    parts.push(`${paint('green', `pass ${c.passed}`)} ${paint('red', `fail ${c.failed}`)} ${paint('yellow', `errored ${c.errored}`)}`);
+    if (this.#o.verdicts !== false) parts.push(`${paint('green', `pass ${c.passed}`)} ${paint('red', `fail ${c.failed}`)} ${paint('yellow', `errored ${c.errored}`)}`);
     parts.push(`${duration(elapsed)} elapsed`);
     return parts.join('  ');
   }

@@ -87,7 +87,7 @@ export const exportCommand: Command = {
       }
       const out: Writable = file === undefined ? io.stdout : createWriteStream(file);
       const total = runIds.reduce((n, r) => n + r.total, 0);
-      const progress = io.stderr.isTTY === true && file !== undefined ? new ProgressDisplay(io.stderr, { tty: true, total, label: 'export' }) : null;
+      const progress = io.stderr.isTTY === true && file !== undefined ? new ProgressDisplay(io.stderr, { tty: true, total, label: 'export', verdicts: false }) : null;
       let columns: Columns | null = null;
       let rows = 0;
       let passed = 0;

@@ -67,6 +67,8 @@ ${CONNECTION_HELP}
       }
       const evalId = await evalOfRun(conn.client, id, str(values['eval']));
       const r = await conn.client.evals.runs.retrieve(id, { eval_id: evalId });
+      const ev = await conn.client.evals.retrieve(evalId);
+      const names = new Map((ev.testing_criteria as { id?: string; name: string }[]).map((c) => [c.id ?? c.name, c.name]));
       if (values['json'] === true) {
         io.stdout.write(`${JSON.stringify(r)}\n`);
         return EXIT.ok;
@@ -78,7 +80,7 @@ ${CONNECTION_HELP}
         `  ${c.total} rows: ${c.passed} passed, ${c.failed} failed, ${c.errored} errored`,
       ];
       if (r.error && r.error.message) lines.push(`  error: ${r.error.code ?? ''} ${r.error.message}`);
-      const crit = (r.per_testing_criteria_results ?? []).map((k) => [k.testing_criteria, String(k.passed), String(k.failed), pct(k.passed, k.passed + k.failed)]);
+      const crit = (r.per_testing_criteria_results ?? []).map((k) => [names.get(k.testing_criteria) ?? k.testing_criteria, String(k.passed), String(k.failed), pct(k.passed, k.passed + k.failed)]);
       const usage = (r.per_model_usage ?? []).map((u) => [u.model_name, String(u.invocation_count), String(u.prompt_tokens), String(u.completion_tokens)]);
       let out = `${lines.join('\n')}\n`;
       if (crit.length > 0) out += `\n${textTable(['criterion', 'passed', 'failed', 'pass rate'], crit)}`;
