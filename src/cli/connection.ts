@@ -1,10 +1,8 @@
 import OpenAI from 'openai';
 import { ConfigError, loadEmbeddedConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
-import { DataDirLockedError } from '../storage/data-dir-lock.ts';
 import { CliError } from './cli-error.ts';
 import { str, type CommandIo } from './command.ts';
-import { startProctor } from './start-proctor.ts';
 
 /** An open way to Proctor: the official SDK client, and what to close when done. */
 export interface Connection {
@@ -47,6 +45,8 @@ export async function connect(values: Record<string, string | boolean | string[]
     if (error instanceof ConfigError) throw new CliError(error.message);
     throw error;
   }
+  // Loaded only when needed: a command against a server never loads the database and runner.
+  const [{ startProctor }, { DataDirLockedError }] = await Promise.all([import('./start-proctor.ts'), import('../storage/data-dir-lock.ts')]);
   let running;
   try {
     running = await startProctor({ config, logger: createLogger(config.logLevel), http: true, workers: true });

@@ -1,9 +1,7 @@
 import { ConfigError, loadConfig } from '../../config.ts';
 import { createLogger } from '../../logger.ts';
-import { DataDirLockedError } from '../../storage/data-dir-lock.ts';
 import { CliError } from '../cli-error.ts';
 import type { Command, CommandIo } from '../command.ts';
-import { startProctor } from '../start-proctor.ts';
 
 const SERVE_HELP = `usage: proctor serve
 
@@ -35,6 +33,7 @@ async function serveUntilStopped(http: boolean, io: CommandIo): Promise<number> 
     throw new CliError('`worker` needs PROCTOR_DATABASE_URL (embedded mode runs its workers inside `proctor serve`)');
   }
   const logger = createLogger(config.logLevel);
+  const [{ startProctor }, { DataDirLockedError }] = await Promise.all([import('../start-proctor.ts'), import('../../storage/data-dir-lock.ts')]);
   let running;
   try {
     running = await startProctor({ config, logger, http, workers: true });
