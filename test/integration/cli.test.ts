@@ -303,7 +303,7 @@ for (const [index, { name, open }] of testDatabases().entries()) {
     it('evals list, runs list, runs get', async () => {
       const evals = await cli.run(['evals', 'list'], { env: env() });
       assert.equal(evals.code, 0);
-      assert.match(evals.stdout, /cli-pass-/);
+      assert.match(evals.stdout, /cli-low-/);
       const list = await cli.run(['evals', 'list', '--json'], { env: env() });
       const ev = (JSON.parse(list.stdout) as { id: string; name: string }[]).find((e) => e.name === `cli-low-${name}`)!;
       const runs = await cli.run(['runs', 'list', ev.id], { env: env() });
