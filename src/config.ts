@@ -209,3 +209,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secrets: Object.freeze(secrets),
   });
 }
+
+/** What the `proctor` client commands (run, export, import, compare, lists) read from the environment. */
+export interface ClientConfig {
+  /** PROCTOR_URL: a running Proctor (or any Evals-API endpoint); null: start one in-process. */
+  readonly url: string | null;
+  /** PROCTOR_API_KEY: the key sent to Proctor (never OPENAI_API_KEY: that one is for the upstream model). */
+  readonly apiKey: string | null;
+  /** The environment itself, for `${VAR}` expansion in spec files (never for settings). */
+  readonly variables: Readonly<Record<string, string | undefined>>;
+}
+
+export function loadClientConfig(env: NodeJS.ProcessEnv = process.env): ClientConfig {
+  const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? null : v);
+  return Object.freeze({
+    url: nonEmpty(env['PROCTOR_URL']),
+    apiKey: nonEmpty(env['PROCTOR_API_KEY']),
+    variables: Object.freeze({ ...env }),
+  });
+}
+
+/**
+ * The server settings for a Proctor the CLI starts in-process: the environment's, bound to a free
+ * loopback port, on `dataDir` when the command names one.
+ */
+export function loadEmbeddedConfig(dataDir: string | null, env: NodeJS.ProcessEnv = process.env): Config {
+  return loadConfig({
+    ...env,
+    PROCTOR_HOST: '127.0.0.1',
+    PROCTOR_PORT: '0',
+    PROCTOR_LOG_LEVEL: env['PROCTOR_LOG_LEVEL'] ?? 'warn',
+    ...(dataDir !== null ? { PROCTOR_DATA_DIR: dataDir } : {}),
+  });
+}

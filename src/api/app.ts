@@ -13,7 +13,9 @@ import { chatCompletionRoutes } from './routes/chat-completion-routes.ts';
 import { evalRoutes } from './routes/eval-routes.ts';
 import { fileRoutes } from './routes/file-routes.ts';
 import { graderRoutes } from './routes/grader-routes.ts';
+import { importRoutes } from './routes/import-routes.ts';
 import { outputItemRoutes } from './routes/output-item-routes.ts';
+import { runComparisonRoutes } from './routes/run-comparison-routes.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import type { Services } from './services.ts';
 
@@ -55,6 +57,8 @@ export function createApp(o: AppOptions): Hono<AppEnv> {
   api.route('/', fileRoutes(o.services));
   api.route('/', graderRoutes(o.services));
   api.route('/', chatCompletionRoutes(o.services));
+  api.route('/', runComparisonRoutes(o.services));
+  api.route('/', importRoutes(o.services));
 
   const app = new Hono<AppEnv>();
   app.use('*', drainUnreadBody(Math.max(o.maxBodyBytes, DRAIN_LIMIT_BYTES)));

@@ -1,70 +1,87 @@
-import { ConfigError, loadConfig } from '../config.ts';
-import { createLogger } from '../logger.ts';
-import { DataDirLockedError } from '../storage/data-dir-lock.ts';
-import { startProctor } from './start-proctor.ts';
+import OpenAI from 'openai';
+import { loadClientConfig } from '../config.ts';
+import { CliError, EXIT } from './cli-error.ts';
+import { parseCommandArgs, type Command, type CommandIo } from './command.ts';
+import { compareCommand } from './commands/compare-command.ts';
+import { evalsCommand, runsCommand } from './commands/list-commands.ts';
+import { exportCommand } from './commands/export-command.ts';
+import { importCommand, normalizeImportArgv } from './commands/import-command.ts';
+import { runCommand } from './commands/run-command.ts';
+import { serveCommand, workerCommand } from './commands/serve-command.ts';
+import { proctorVersion } from './version.ts';
 
-/**
- * `proctor serve` — API (and, in embedded mode, workers) in one process.
- * `proctor worker` — workers only, for the scaled deployment on PostgreSQL.
- */
-const USAGE = `usage: proctor <serve|worker>
+const COMMANDS: readonly Command[] = [serveCommand, workerCommand, runCommand, exportCommand, importCommand, compareCommand, evalsCommand, runsCommand];
 
-  serve    serve the Evals API on PROCTOR_HOST:PROCTOR_PORT (default 127.0.0.1:8080);
-           with no PROCTOR_DATABASE_URL it stores everything in PROCTOR_DATA_DIR (./.proctor)
-           and runs evals in the same process
-  worker   run evals only, sharing the PostgreSQL database of PROCTOR_DATABASE_URL
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `usage: proctor <command> [options]
+
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+  ${'help'.padEnd(width)}  this text, or \`proctor help <command>\`
+
+proctor --version prints the version; proctor <command> --help explains a command (and starts nothing).
+Exit codes: 0 ok, 1 a quality gate failed, 2 the run failed or was canceled, 3 bad spec, config
+or connection, 130 interrupted.
 `;
-
-async function main(argv: string[]): Promise<number> {
-  const command = argv[0];
-  if (command !== 'serve' && command !== 'worker') {
-    process.stderr.write(USAGE);
-    return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
-  }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`proctor: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-  const logger = createLogger(config.logLevel);
-  if (command === 'worker' && config.databaseUrl === null) {
-    process.stderr.write('proctor: `worker` needs PROCTOR_DATABASE_URL (embedded mode runs its workers inside `proctor serve`)\n');
-    return 2;
-  }
-  let running;
-  try {
-    running = await startProctor({ config, logger, http: command === 'serve', workers: true });
-  } catch (error) {
-    if (error instanceof DataDirLockedError) {
-      process.stderr.write(`proctor: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
-  if (running.url !== null) {
-    process.stdout.write(`Proctor is serving the Evals API at ${running.url}/v1 (storage: ${running.database.kind === 'pglite' ? config.dataDir : 'PostgreSQL'})\n`);
-  } else {
-    process.stdout.write('Proctor worker started\n');
-  }
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  process.stdout.write('Proctor is stopping…\n');
-  await running.close();
-  return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+async function main(argv: string[], io: CommandIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.stdout.write(`proctor ${proctorVersion()}\n`);
+    return EXIT.ok;
+  }
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    io.stdout.write(topic ? topic.help : usage());
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) {
+    io.stderr.write(`proctor: unknown command '${name}'\n\n${usage()}`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = parseCommandArgs(command, command === importCommand ? normalizeImportArgv(rest) : rest);
+  if (values['help'] === true) {
+    io.stdout.write(command.help);
+    return EXIT.ok;
+  }
+  return command.run(values, positionals, io);
+}
+
+function describe(error: unknown): { message: string; code: number } {
+  if (error instanceof CliError) return { message: error.message, code: error.exitCode };
+  if (error instanceof OpenAI.APIConnectionError) return { message: `cannot reach the server: ${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}`, code: EXIT.usage };
+  if (error instanceof OpenAI.APIError) return { message: `the server answered: ${error.message}`, code: EXIT.usage };
+  return { message: error instanceof Error ? (error.stack ?? error.message) : String(error), code: EXIT.usage };
+}
+
+const interrupt = new AbortController();
+let signals = 0;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    signals++;
+    // A second Ctrl-C does not wait for the cleanup of the first.
+    if (signals > 1) process.exit(EXIT.interrupted);
+    interrupt.abort();
+  });
+}
+
+// `proctor export … | head`: a reader that stops early is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(EXIT.ok);
+});
+
+const io: CommandIo = { stdout: process.stdout, stderr: process.stderr, client: loadClientConfig(), interrupted: interrupt.signal };
+main(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code;
+    // Everything is closed by now; stdout may still be draining to a pipe.
+    process.stdout.write('', () => process.exit(code));
+  },
   (error: unknown) => {
-    process.stderr.write(`proctor: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
+    const { message, code } = describe(error);
+    process.stderr.write(`proctor: ${message}\n`);
+    process.exit(code);
   },
 );
