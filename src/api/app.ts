@@ -22,6 +22,8 @@ export interface AppOptions {
   maxBodyBytes: number;
   azureRequirePreviewHeader: boolean;
   logger: Logger;
+  /** Served at GET /metrics (Prometheus text; an API key is required when keys are configured). */
+  metrics?: { render(): string };
 }
 
 const dialectOf = (path: string): Dialect => (path === '/openai' || path.startsWith('/openai/') ? 'azure' : 'openai');
@@ -60,6 +62,8 @@ export function createApp(o: AppOptions): Hono<AppEnv> {
   });
   app.use('/openai/*', azureGate(o.azureRequirePreviewHeader));
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  const metrics = o.metrics;
+  if (metrics !== undefined) app.get('/metrics', authenticate(o.apiKeys), (c) => c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
   app.route('/v1', api);
   app.route('/openai/v1', api);
