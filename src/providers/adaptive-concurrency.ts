@@ -23,20 +23,28 @@ export interface AdaptiveConcurrencyOptions {
   readonly onChange?: (limit: number, reason: 'throttled' | 'pressure' | 'recovered') => void;
 }
 
-/** Multiplicative decrease: a little below what the provider refused. */
+/** Multiplicative decrease, when cutting to what was refused was not enough. */
 const DECREASE = 0.9;
+/** Rounds to wait before probing the level that was refused last; doubled by each failed probe. */
+const PROBE_ROUNDS_MIN = 8;
+const PROBE_ROUNDS_MAX = 256;
 
 /**
  * AIMD on a model's effective concurrency, like TCP's congestion window: a gate on the attempts
  * in flight upstream (a call sleeping in its retry backoff holds none, only its max_concurrency
- * slot). A 429/503 (`throttled`)
- * cuts the limit to 90 % of the attempts that were in flight when the refused one was sent — the
- * provider just told us that many is too many — and `pressure` (x-ratelimit-remaining-* running
- * low) cuts it by 10 %. Only one cut per round: answers to attempts sent before the last cut say
- * nothing new. Every `limit` successful attempts while the limit was reached add one back, up to
- * `max`. A provider that allows 20 in flight therefore sees the limit sawtooth between 18 and 21,
- * one refused attempt per climb. This is the one place that decides the effective concurrency; it
- * retries nothing (retry-policy.ts does, once per hop).
+ * slot).
+ * - A 429/503 (`throttled`) cuts the limit to one below the attempts that were in flight when the
+ *   refused one was sent: the provider just said that many is too many. That level becomes the
+ *   ceiling. A refusal again within a round of the cut means the cut was not enough (the provider
+ *   limits by rate, not by concurrency): then 90 % of it.
+ * - `pressure` (x-ratelimit-remaining-* below 5 % of the limit) cuts by a tenth.
+ * - Only one cut per round: answers to attempts sent before the last cut say nothing new.
+ * - Every `limit` successful attempts while the limit was in use add one, up to `max`; just below
+ *   the ceiling the next step waits 8 rounds, twice as long after each probe that is refused
+ *   again (up to 256), so a provider that allows 20 in flight sees the limit sit at 20 with a
+ *   refused probe ever more rarely, rather than sawtooth through 21 every few rounds.
+ * This is the one place that decides the effective concurrency; it retries nothing
+ * (retry-policy.ts does, once per hop).
  */
 export class AdaptiveConcurrency {
   readonly max: number;
@@ -49,6 +57,13 @@ export class AdaptiveConcurrency {
   #saturated = false;
   #throttles = 0;
   readonly #waiters: Waiter[] = [];
+  /** The in-flight level last refused (Infinity: none known). */
+  #ceiling = Number.POSITIVE_INFINITY;
+  #probeRounds = PROBE_ROUNDS_MIN;
+  /** Full rounds of successes since the limit last changed. */
+  #rounds = 0;
+  /** Full rounds since the last cut (0: a refusal now means the cut was not enough). */
+  #roundsSinceCut = 1;
 
   constructor(options: AdaptiveConcurrencyOptions) {
     if (!Number.isInteger(options.max) || options.max < 1) throw new RangeError(`max concurrency must be a positive integer, got ${options.max}`);
@@ -118,14 +133,35 @@ export class AdaptiveConcurrency {
     if (signal === 'throttled') this.#throttles++;
     if (signal === 'throttled' || signal === 'pressure') {
       if (ticket.epoch !== this.#epoch) return;
-      const base = signal === 'throttled' ? Math.min(this.#limit, ticket.inFlight) : this.#limit;
-      const next = Math.max(1, Math.min(this.#limit - (signal === 'pressure' ? 1 : 0), Math.floor(base * DECREASE)));
-      this.#set(next, signal);
+      let next: number;
+      if (signal === 'throttled') {
+        const refused = Math.min(this.#limit, ticket.inFlight);
+        // Refused again at the level we probed: wait longer before the next probe.
+        this.#probeRounds = this.#limit >= this.#ceiling ? Math.min(PROBE_ROUNDS_MAX, this.#probeRounds * 2) : PROBE_ROUNDS_MIN;
+        this.#ceiling = refused;
+        next = this.#roundsSinceCut === 0 ? Math.floor(refused * DECREASE) : refused - 1;
+      } else {
+        next = Math.floor(this.#limit * DECREASE);
+      }
+      this.#roundsSinceCut = 0;
+      this.#set(Math.max(1, Math.min(this.#limit - 1, next)), signal);
       return;
     }
-    if (signal !== 'ok' || this.#limit >= this.max) return;
-    this.#successes++;
-    if (this.#successes >= this.#limit && this.#saturated) this.#set(this.#limit + 1, 'recovered');
+    if (signal !== 'ok') return;
+    if (++this.#successes < this.#limit) return;
+    // A full round of successes.
+    this.#successes = 0;
+    this.#roundsSinceCut++;
+    this.#rounds++;
+    if (!this.#saturated || this.#limit >= this.max) return;
+    this.#saturated = false;
+    if (this.#limit + 1 >= this.#ceiling && this.#rounds < this.#probeRounds) return;
+    // A round at (or above) the ceiling went through: the provider allows more now.
+    if (this.#limit >= this.#ceiling) {
+      this.#ceiling = Number.POSITIVE_INFINITY;
+      this.#probeRounds = PROBE_ROUNDS_MIN;
+    }
+    this.#set(this.#limit + 1, 'recovered');
   }
 
   #set(limit: number, reason: 'throttled' | 'pressure' | 'recovered'): void {
@@ -133,6 +169,7 @@ export class AdaptiveConcurrency {
     if (reason !== 'recovered') this.#epoch++;
     this.#successes = 0;
     this.#saturated = false;
+    this.#rounds = 0;
     if (limit === this.#limit) return;
     this.#limit = limit;
     this.#onChange?.(limit, reason);
