@@ -50,7 +50,7 @@ export class RunStatusWatch {
   /** Starts hearing the database's announcements (call once; a no-op without `listen`). */
   async start(): Promise<void> {
     if (this.#o.listen === undefined) return;
-    this.#unlisten = await this.#o.listen(RUN_STOPPED_CHANNEL, (runId) => this.#stopped(runId, undefined));
+    this.#unlisten = await this.#o.listen(RUN_STOPPED_CHANNEL, (runId) => this.#stopped(runId, undefined, 'notify'));
   }
 
   stop(): void {
@@ -102,11 +102,11 @@ export class RunStatusWatch {
     if (this.#cache.size > 1000) this.#cache.delete(this.#cache.keys().next().value as string);
   }
 
-  #stopped(runId: string, status: RunStatus | undefined): void {
+  #stopped(runId: string, status: RunStatus | undefined, via: 'notify' | 'poll'): void {
     this.#remember(runId, status ?? 'canceled');
     const w = this.#watched.get(runId);
     if (w !== undefined && !w.controller.signal.aborted) {
-      this.#o.logger?.debug('run stopped; aborting its batches in this process', { run_id: runId });
+      this.#o.logger?.debug('run stopped; aborting its batches in this process', { run_id: runId, via });
       w.controller.abort();
     }
   }
@@ -126,7 +126,7 @@ export class RunStatusWatch {
       const statuses = await this.#runs.statuses(ids);
       for (const id of ids) {
         const status = statuses.get(id);
-        if (!live(status)) this.#stopped(id, status);
+        if (!live(status)) this.#stopped(id, status, 'poll');
         else this.#remember(id, status);
       }
     } catch (error) {
