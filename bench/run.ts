@@ -15,10 +15,11 @@ import { jsonlRunBenchmark } from './jsonl-run-bench.ts';
 import { metricThroughputBenchmark } from './metric-throughput-bench.ts';
 import { startProctorProcess } from './proctor-process.ts';
 import { pythonGraderBenchmark } from './python-grader-bench.ts';
+import { scaleOutBenchmark } from './scale-out-bench.ts';
 import { renderTransposed } from './stats.ts';
 
 /** Every benchmark, in the order they run. Add new ones here (model-backed runs, grader throughput…). */
-const BENCHMARKS: readonly Benchmark[] = [jsonlRunBenchmark, completionsRunBenchmark, metricThroughputBenchmark, pythonGraderBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [jsonlRunBenchmark, completionsRunBenchmark, metricThroughputBenchmark, pythonGraderBenchmark, scaleOutBenchmark];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -49,6 +50,12 @@ environment:
   PROCTOR_BENCH_LATENCY_MS         upstream latency of the latency case (default 100)
   PROCTOR_BENCH_LATENCY_CONCURRENCY  its max_concurrency C (default 32)
   PROCTOR_BENCH_LATENCY_ROWS       its rows (default C × 100; 0 skips it)
+
+  scale (several servers on one PostgreSQL; adaptive and cache also on PGlite):
+  PROCTOR_BENCH_SCALE_CASES        which cases (default limits,adaptive,failover,cache)
+  PROCTOR_BENCH_SCALE_LIMIT_ROWS   rows per server of the shared-limits case (default 900)
+  PROCTOR_BENCH_SCALE_ADAPTIVE_ROWS, PROCTOR_BENCH_SCALE_FAILOVER_ROWS, PROCTOR_BENCH_SCALE_CACHE_ROWS
+                                   (defaults 10000, 3000, 10000)
 
   python-grader (in-process sandbox pool):
   PROCTOR_BENCH_PYTHON_CALLS       timed calls per concurrency (default min(20000, rows))

@@ -32,6 +32,12 @@ const modelSchema = z.object({
   max_concurrency: z.number().int().positive().optional(),
   rpm: z.number().int().positive().optional(),
   tpm: z.number().int().positive().optional(),
+  /** Response cache for this model (runs may override with metadata `proctor.cache`); default off. */
+  cache: z.enum(['read_write', 'read_only', 'off']).optional(),
+  /** How long a cached answer is served; default 7 days. */
+  cache_ttl_seconds: z.number().int().positive().optional(),
+  /** Cache answers sampled with temperature > 0 (or unset, which is 1) too; default false. */
+  cache_nonzero_temperature: z.boolean().optional(),
 });
 
 export const configFileSchema = z
@@ -79,6 +85,8 @@ const envSchema = z.object({
   PROCTOR_MODEL_TIMEOUT_MS: intText(100, 3_600_000).default(120_000),
   PROCTOR_PYTHON_WORKERS: intText(1, 64).default(2),
   PROCTOR_PYTHON_TIMEOUT_MS: intText(100, 600_000).default(10_000),
+  PROCTOR_RATE_WINDOW_SECONDS: intText(1, 3600).default(60),
+  PROCTOR_PROCESS_TTL_SECONDS: intText(2, 600).default(4),
   PROCTOR_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -107,6 +115,13 @@ export interface Config {
   readonly modelTimeoutMs: number;
   readonly pythonWorkers: number;
   readonly pythonTimeoutMs: number;
+  /** The window a model's rpm/tpm are counted over (60 s; shorter only for tests). */
+  readonly rateWindowMs: number;
+  /**
+   * PostgreSQL deployments: a process that has not renewed its lease for this long is dead — its
+   * shared model slots return and its batches run elsewhere. It renews every quarter of it.
+   */
+  readonly processTtlMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly configFile: ConfigFile;
   /** Environment variables the provider config names (api_key_env), and the SDK's own. */
@@ -204,6 +219,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     modelTimeoutMs: e.PROCTOR_MODEL_TIMEOUT_MS,
     pythonWorkers: e.PROCTOR_PYTHON_WORKERS,
     pythonTimeoutMs: e.PROCTOR_PYTHON_TIMEOUT_MS,
+    rateWindowMs: e.PROCTOR_RATE_WINDOW_SECONDS * 1000,
+    processTtlMs: e.PROCTOR_PROCESS_TTL_SECONDS * 1000,
     logLevel: e.PROCTOR_LOG_LEVEL,
     configFile,
     secrets: Object.freeze(secrets),

@@ -25,6 +25,8 @@ export interface AppOptions {
   maxBodyBytes: number;
   azureRequirePreviewHeader: boolean;
   logger: Logger;
+  /** Served at GET /metrics (Prometheus text; an API key is required when keys are configured). */
+  metrics?: { render(): string };
 }
 
 /** Unread request bodies up to this size are drained so the connection stays usable (see drain-unread-body.ts). */
@@ -69,6 +71,8 @@ export function createApp(o: AppOptions): Hono<AppEnv> {
   });
   app.use('/openai/*', azureGate(o.azureRequirePreviewHeader));
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  const metrics = o.metrics;
+  if (metrics !== undefined) app.get('/metrics', authenticate(o.apiKeys), (c) => c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
   app.route('/v1', api);
   app.route('/openai/v1', api);

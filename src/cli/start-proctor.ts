@@ -6,9 +6,12 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { GraderContext } from '../graders/grader-registry.ts';
 import { PythonSandboxPool } from '../graders/python/python-sandbox-pool.ts';
+import { Metrics } from '../metrics.ts';
+import { LimiterRegistry } from '../providers/limiter-registry.ts';
 import { ModelClients } from '../providers/model-client.ts';
-import { JobQueue } from '../queue/job-queue.ts';
+import { BATCH_QUEUE, JobQueue, PLAN_QUEUE } from '../queue/job-queue.ts';
 import { RunExecutor } from '../runner/run-executor.ts';
+import { RunStatusWatch } from '../runner/run-status-watch.ts';
 import { EvalService } from '../services/eval-service.ts';
 import { FileService } from '../services/file-service.ts';
 import { GraderService } from '../services/grader-service.ts';
@@ -20,6 +23,9 @@ import { openDatabase, type Database, type DatabaseOptions } from '../storage/da
 import { EvalRepository } from '../storage/eval-repository.ts';
 import { FileRepository } from '../storage/file-repository.ts';
 import { ImportRepository } from '../storage/import-repository.ts';
+import { LimitLeaseRepository } from '../storage/limit-lease-repository.ts';
+import { ProcessRegistry } from '../storage/process-registry.ts';
+import { ResponseCacheRepository } from '../storage/response-cache-repository.ts';
 import { OutputItemRepository } from '../storage/output-item-repository.ts';
 import { RunProgressRepository } from '../storage/run-progress-repository.ts';
 import { RunComparisonRepository } from '../storage/run-comparison-repository.ts';
@@ -42,6 +48,8 @@ export interface RunningProctor {
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:8080 (null for worker-only). */
   url: string | null;
   database: Database;
+  /** This process's counters and gauges (also served at GET /metrics). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -52,10 +60,40 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
     o.database ?? (config.databaseUrl !== null ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir }),
   );
   const queue = new JobQueue(database, logger);
+  const metrics = new Metrics();
   // One sandbox pool per process, shared by runs and the graders API; its workers start on first use.
   let pythonPool: PythonSandboxPool | null = null;
-  // One set of model clients per process: every run shares each model's concurrency and rate limits.
-  const modelClients = new ModelClients({ configFile: config.configFile, secrets: config.secrets, logger, timeoutMs: config.modelTimeoutMs });
+  // On PostgreSQL every process leases its place (and its share of each model's limits); the
+  // process that finds another dead frees its slots and fails its jobs over.
+  let executor: RunExecutor | null = null;
+  let registry: ProcessRegistry | null = null;
+  let limitStore: LimitLeaseRepository | null = null;
+  if (database.kind === 'postgres') {
+    registry = new ProcessRegistry(database.db, {
+      kind: o.http ? 'serve' : 'worker',
+      ttlMs: config.processTtlMs,
+      onDead: async (ids) => {
+        await queue.failOver(ids, { exhausted: async (runId, what, error) => executor?.giveUp(runId, what, error) });
+      },
+      onLost: () => limitStore?.lost(),
+      onError: (error) => logger.warn('process lease not renewed', { error }),
+    });
+    limitStore = new LimitLeaseRepository(database.db, registry.id, config.processTtlMs);
+  }
+  // One set of model clients per process: every run shares each model's concurrency and rate
+  // limits — across all processes on PostgreSQL, in this process when embedded.
+  const limiters = new LimiterRegistry({ windowMs: config.rateWindowMs, logger, metrics, ...(limitStore ? { store: limitStore } : {}) });
+  const modelClients = new ModelClients({
+    configFile: config.configFile,
+    secrets: config.secrets,
+    logger,
+    timeoutMs: config.modelTimeoutMs,
+    limiters,
+    cache: new ResponseCacheRepository(database.db),
+    metrics,
+  });
+  const runs = new RunRepository(database.db);
+  const watch = new RunStatusWatch(runs, { listen: (channel, listener) => database.listen(channel, listener), logger });
   const graders: GraderContext = {
     python: () => (pythonPool ??= new PythonSandboxPool({ size: config.pythonWorkers, timeoutMs: config.pythonTimeoutMs, logger })),
     judge: modelClients,
@@ -65,8 +103,12 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
   let url: string | null = null;
   try {
     await queue.start();
+    if (registry !== null && limitStore !== null) {
+      await registry.start();
+      const store = limitStore;
+      await database.listen('proctor_limits', (key) => store.freed(key));
+    }
     const evals = new EvalRepository(database.db);
-    const runs = new RunRepository(database.db);
     const files = new FileRepository(database.db);
     const storedCompletions = new StoredCompletionRepository(database.db);
     const graderService = new GraderService(graders);
@@ -84,9 +126,8 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
     };
 
     if (o.workers) {
-      const recovered = await queue.recoverOrphans();
-      if (recovered > 0) logger.info('re-queued jobs of a previous process', { jobs: recovered });
-      const executor = new RunExecutor({
+      await watch.start();
+      executor = new RunExecutor({
         evals,
         runs,
         progress: new RunProgressRepository(database.db),
@@ -98,19 +139,25 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
         sampling: modelClients,
         enqueueBatches: (runId, batches) => queue.enqueueBatches(runId, batches),
         logger,
+        watch,
       });
+      const run = executor;
+      const recovered = await queue.recoverOrphans();
+      if (recovered > 0) logger.info('re-queued jobs of a previous process', { jobs: recovered });
       await queue.work(
         {
-          plan: (job, signal) => executor.plan(job, signal),
-          batch: (job, signal) => executor.batch(job, signal),
-          exhausted: (runId, what, error) => executor.giveUp(runId, what, error),
+          plan: (job, signal) => run.plan(job, signal),
+          batch: (job, signal) => run.batch(job, signal),
+          exhausted: (runId, what, error) => run.giveUp(runId, what, error),
         },
         config.workerConcurrency,
+        registry,
       );
+      for (const name of [PLAN_QUEUE, BATCH_QUEUE]) metrics.set('proctor_jobs_running', 'Queue jobs this process is running', { queue: name }, () => queue.running(name));
     }
 
     if (o.http) {
-      const app = createApp({ services, apiKeys: config.apiKeys, maxBodyBytes: config.maxBodyBytes, azureRequirePreviewHeader: config.azureRequirePreviewHeader, logger });
+      const app = createApp({ services, apiKeys: config.apiKeys, maxBodyBytes: config.maxBodyBytes, azureRequirePreviewHeader: config.azureRequirePreviewHeader, logger, metrics });
       server = await new Promise<ServerType>((resolve, reject) => {
         const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
         s.once('error', reject);
@@ -126,6 +173,7 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
     return {
       url,
       database,
+      metrics,
       async close() {
         if (closed) return;
         closed = true;
@@ -137,6 +185,8 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
           });
         }
         await queue.stop();
+        watch.stop();
+        await registry?.stop();
         await pythonPool?.close();
         await database.close();
       },
@@ -144,6 +194,8 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
   } catch (error) {
     server?.close();
     await queue.stop().catch(() => undefined);
+    watch.stop();
+    await registry?.stop();
     await database.close();
     throw error;
   }

@@ -77,13 +77,14 @@ describe('LimiterRegistry', () => {
     provider: { type: 'openai', baseURL: 'http://127.0.0.1/v1', apiKey: 'k' },
     upstreamModel: key,
     limits: { maxConcurrency, rpm: null, tpm: null },
+    cache: { mode: 'off', ttlSeconds: 60, nonzeroTemperature: false },
   });
 
   it('one limiter per key, fixed by the first resolution; idle ones swept past 1,024 keys', async () => {
     const registry = new LimiterRegistry();
     const busy = registry.get(target('busy', 2));
     assert.equal(registry.get(target('busy', 9)), busy);
-    assert.equal(busy.concurrency.limit, 2);
+    assert.equal(busy.adaptive.limit, 2);
     assert.equal(busy.rate, null);
     assert.notEqual(registry.get({ ...target('paced'), limits: { maxConcurrency: 1, rpm: 5, tpm: null } }).rate, null);
     await busy.concurrency.acquire();

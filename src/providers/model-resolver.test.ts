@@ -38,6 +38,7 @@ describe('resolveModel', () => {
       provider: { type: 'openai', baseURL: 'http://127.0.0.1:8000/v1', apiKey: 'none' },
       upstreamModel: 'meta-llama/Llama-3.1-8B-Instruct',
       limits: { maxConcurrency: 4, rpm: null, tpm: null },
+      cache: { mode: 'off', ttlSeconds: 604800, nonzeroTemperature: false },
     });
     const mini = ok(resolveModel('gpt-4o-mini', full, secrets));
     assert.equal(mini.upstreamModel, 'gpt-4o-mini');

@@ -13,6 +13,19 @@ export interface ModelLimits {
   readonly tpm: number | null;
 }
 
+/** Whether and how a model's answers are cached (DESIGN: response cache). */
+export type CacheMode = 'read_write' | 'read_only' | 'off';
+
+export interface ModelCachePolicy {
+  /** The model's own mode; a run's metadata may override it. */
+  readonly mode: CacheMode;
+  readonly ttlSeconds: number;
+  /** Cache answers sampled with temperature > 0 (unset counts as the API default, 1). */
+  readonly nonzeroTemperature: boolean;
+}
+
+export const DEFAULT_CACHE_TTL_SECONDS = 7 * 24 * 3600;
+
 export interface ModelTarget {
   /** `providerName/upstreamModel`: the key limits are shared under. */
   readonly key: string;
@@ -21,6 +34,7 @@ export interface ModelTarget {
   /** The name sent upstream (an Azure deployment name for azure providers). */
   readonly upstreamModel: string;
   readonly limits: ModelLimits;
+  readonly cache: ModelCachePolicy;
 }
 
 /** Why a name does not resolve: `model_not_found` (unknown model or provider) or `missing_api_key`. */
@@ -91,6 +105,7 @@ function target(providerName: string, provider: ProviderConfig, model: string, e
       provider: settings.settings,
       upstreamModel,
       limits: { maxConcurrency: entry?.max_concurrency ?? DEFAULT_MAX_CONCURRENCY, rpm: entry?.rpm ?? null, tpm: entry?.tpm ?? null },
+      cache: { mode: entry?.cache ?? 'off', ttlSeconds: entry?.cache_ttl_seconds ?? DEFAULT_CACHE_TTL_SECONDS, nonzeroTemperature: entry?.cache_nonzero_temperature ?? false },
     },
   };
 }

@@ -15,6 +15,15 @@ export interface RateLimiterOptions {
   readonly now?: () => number;
 }
 
+/** What a model call needs of rpm/tpm limits, in-process or shared by every process. */
+export interface RateGate {
+  readonly waiting: number;
+  /** Resolves true once one request with `tokens` estimated tokens may start; false if aborted first. */
+  acquire(tokens: number, signal?: AbortSignal): Promise<boolean>;
+  /** Corrects the token budget once the real usage is known (negative: a refund). */
+  adjust(deltaTokens: number): void;
+}
+
 const GRANTED: Promise<boolean> = Promise.resolve(true);
 const REFUSED: Promise<boolean> = Promise.resolve(false);
 
@@ -24,7 +33,7 @@ const REFUSED: Promise<boolean> = Promise.resolve(false);
  * FIFO order. A call reserves its estimated tokens up front and `adjust`s by (actual − estimate)
  * afterwards; overspending drives the bucket negative, so later calls wait it off.
  */
-export class RateLimiter {
+export class RateLimiter implements RateGate {
   readonly #requestCapacity: number;
   readonly #tokenCapacity: number;
   readonly #requestRate: number;

@@ -17,7 +17,7 @@ import { gradeRow, type CriterionGrader } from './grade-row.ts';
 import { jsonlSample } from './jsonl-sample.ts';
 import { RunStatusWatch } from './run-status-watch.ts';
 import { reported, sampleModel } from './sample-model.ts';
-import type { SamplingClient } from './sampling-client.ts';
+import { cacheModeOf, rowSamplingClient, type CallOptions, type SamplingClient } from './sampling-client.ts';
 
 export interface RunExecutorDeps {
   evals: EvalRepository;
@@ -35,6 +35,8 @@ export interface RunExecutorDeps {
   sampling: SamplingClient;
   enqueueBatches(runId: string, batchIndexes: readonly number[]): Promise<void>;
   logger: Logger;
+  /** The process's shared watch of run statuses (cancel reaches every batch through it); default: a polling one. */
+  watch?: RunStatusWatch;
 }
 
 /** Rows go to the database in multi-row inserts of this many. */
@@ -52,7 +54,7 @@ export class RunExecutor {
 
   constructor(deps: RunExecutorDeps) {
     this.#d = deps;
-    this.#watch = new RunStatusWatch(deps.runs);
+    this.#watch = deps.watch ?? new RunStatusWatch(deps.runs, { logger: deps.logger });
   }
 
   async plan({ run_id }: PlanJob, signal: AbortSignal): Promise<void> {
@@ -124,7 +126,8 @@ export class RunExecutor {
     // A run without a model (a stored_completions source) grades the logged answers as they are.
     if (ds && ds.type !== 'jsonl' && ds.model !== undefined && ds.model !== '') {
       const render = ds.input_messages ? compileMessages(ds.input_messages) : null;
-      plan = { ds, model: ds.model ?? '', render };
+      const cache = cacheModeOf(run?.metadata);
+      plan = { ds, model: ds.model ?? '', render, options: cache === undefined ? {} : { cache } };
     }
     this.#plans.set(runId, plan);
     if (this.#plans.size > 256) this.#plans.delete(this.#plans.keys().next().value as string);
@@ -142,18 +145,16 @@ export class RunExecutor {
     const sampling = await this.#samplingOf(run_id);
     const rows = await this.#d.progress.rows(run_id, batch.first_row, batch.row_count);
 
-    // Cancel reaches in-flight calls: a watcher aborts this batch's signal when the run stops.
+    // Cancel reaches in-flight calls: the process's watch aborts the run's signal the moment the
+    // run stops (NOTIFY, else its poll), and this batch's signal with it.
     const abort = new AbortController();
     // Every in-flight row (and each of its graders) listens on this one signal.
     setMaxListeners(ROW_CONCURRENCY * (criteria.length + 1) + 8, abort.signal);
-    const onJobAbort = () => abort.abort();
-    jobSignal.addEventListener('abort', onJobAbort, { once: true });
-    const watcher = setInterval(() => {
-      this.#watch.isLive(run_id).then(
-        (live) => { if (!live) abort.abort(); },
-        () => undefined,
-      );
-    }, 250);
+    const onAbort = () => abort.abort();
+    const runWatch = this.#watch.watch(run_id);
+    if (runWatch.signal.aborted || jobSignal.aborted) abort.abort();
+    runWatch.signal.addEventListener('abort', onAbort, { once: true });
+    jobSignal.addEventListener('abort', onAbort, { once: true });
     const items: Array<GradedItem | undefined> = new Array(rows.length);
     try {
       await forEachConcurrently(rows, ROW_CONCURRENCY, async (row, i) => {
@@ -163,8 +164,9 @@ export class RunExecutor {
         if (!abort.signal.aborted || item.usage.length > 0 || sampling === null) items[i] = item;
       });
     } finally {
-      clearInterval(watcher);
-      jobSignal.removeEventListener('abort', onJobAbort);
+      runWatch.signal.removeEventListener('abort', onAbort);
+      jobSignal.removeEventListener('abort', onAbort);
+      runWatch.release();
     }
     const done = items.filter((it): it is GradedItem => it !== undefined);
     const finished = done.length === rows.length;
@@ -175,7 +177,8 @@ export class RunExecutor {
     const { completedRun } = await this.#d.progress.commit(run_id, batch_index, { evalId: run.eval_id, items: done, criterionIds: criteria.map((c) => c.id) }, finished, nowSeconds());
     if (completedRun) {
       await this.#d.progress.dropRows(run_id);
-      this.#d.logger.info('run completed', { run_id });
+      const header = await this.#d.runs.getById(run_id);
+      this.#d.logger.info('run completed', { run_id, cache_hits: header?.cache_hits ?? 0 });
     }
   }
 
@@ -194,11 +197,13 @@ export class RunExecutor {
       const sample = { ...jsonlSample(null).sample, ...reported(sampling.ds), model: sampling.model, error };
       return { ...base, status: 'fail', errored: true, results: [], sample, usage: [] };
     }
-    const sampled = await sampleModel(this.#d.sampling, sampling.ds, sampling.model, rendered.messages, signal);
-    if (sampled.failed) return { ...base, status: 'fail', errored: true, results: [], sample: sampled.sample, usage: sampled.usage };
+    // The run's cache mode on each call; the row counts the calls the cache answered.
+    const client = rowSamplingClient(this.#d.sampling, sampling.options);
+    const sampled = await sampleModel(client.client, sampling.ds, sampling.model, rendered.messages, signal);
+    if (sampled.failed) return { ...base, status: 'fail', errored: true, results: [], sample: sampled.sample, usage: sampled.usage, cache_hits: client.hits() };
     const grade = await gradeRow(graders, row.item, sampled.graderSample, signal);
     if (grade.error !== null) sampled.sample.error = grade.error;
-    return { ...base, status: grade.status, errored: grade.error !== null, results: grade.results, sample: sampled.sample, usage: [...sampled.usage, ...grade.usage] };
+    return { ...base, status: grade.status, errored: grade.error !== null, results: grade.results, sample: sampled.sample, usage: [...sampled.usage, ...grade.usage], cache_hits: client.hits() };
   }
 }
 
@@ -206,6 +211,7 @@ interface SamplingPlan {
   ds: SamplingDataSource;
   model: string;
   render: RenderMessages | null;
+  options: CallOptions;
 }
 
 /** Rows of a batch in flight at once; provider limits (max_concurrency, rpm, tpm) apply beneath. */

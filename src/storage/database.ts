@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { migrateToLatest } from './migrate.ts';
+import { NotificationListener } from './notification-listener.ts';
 import type { Tables } from './tables.ts';
 
 /**
@@ -19,6 +20,12 @@ export interface Database {
   readonly kind: 'pglite' | 'postgres';
   readonly pglite: PGlite | null;
   readonly connectionString: string | null;
+  /**
+   * Calls `listener` on every NOTIFY on `channel` (PostgreSQL: a dedicated connection; PGlite: its
+   * own in-process notifications). Best effort: a dropped connection loses notifications, so
+   * users keep a poll as well. Returns the way to stop listening.
+   */
+  listen(channel: string, listener: (payload: string) => void): Promise<() => void>;
   close(): Promise<void>;
 }
 
@@ -93,7 +100,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       await db.destroy();
       throw error;
     }
-    return { db, kind: 'postgres', pglite: null, connectionString: options.url, close: () => db.destroy() };
+    const listener = new NotificationListener(options.url);
+    const close = async () => {
+      await listener.close();
+      await db.destroy();
+    };
+    return { db, kind: 'postgres', pglite: null, connectionString: options.url, listen: (channel, fn) => listener.listen(channel, fn), close };
   }
 
   let lock: DataDirLock | null = null;
@@ -123,5 +135,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await close();
     throw error;
   }
-  return { db, kind: 'pglite', pglite, connectionString: null, close };
+  const listen = async (channel: string, fn: (payload: string) => void) => {
+    const stop = await pglite.listen(channel, fn);
+    return () => {
+      stop().catch(() => undefined);
+    };
+  };
+  return { db, kind: 'pglite', pglite, connectionString: null, listen, close };
 }

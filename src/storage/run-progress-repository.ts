@@ -18,6 +18,8 @@ export interface GradedItem {
   sample: OutputSample;
   /** Model calls made for this row (sampling and model graders), counted only if the row is new. */
   usage: readonly ModelUsage[];
+  /** Of those, answered from the response cache. */
+  cache_hits?: number;
 }
 
 export interface BatchOutcome {
@@ -146,12 +148,14 @@ export class RunProgressRepository {
       if (fresh.length > 0) {
         const passed = fresh.filter((it) => it.status === 'pass').length;
         const errored = fresh.filter((it) => it.errored).length;
+        const cacheHits = fresh.reduce((sum, it) => sum + (it.cache_hits ?? 0), 0);
         await trx
           .updateTable('runs')
           .set((eb) => ({
             passed: eb('passed', '+', passed),
             errored: eb('errored', '+', errored),
             failed: eb('failed', '+', fresh.length - passed - errored),
+            ...(cacheHits > 0 ? { cache_hits: eb('cache_hits', '+', cacheHits) } : {}),
           }))
           .where('id', '=', runId)
           .execute();

@@ -72,6 +72,13 @@ export class RunRepository {
     return row?.status as RunStatus | undefined;
   }
 
+  /** Statuses of several runs at once (a deleted run is missing from the map). */
+  async statuses(runIds: readonly string[]): Promise<Map<string, RunStatus>> {
+    if (runIds.length === 0) return new Map();
+    const rows = await this.#db.selectFrom('runs').select(['id', 'status']).where('id', 'in', runIds).execute();
+    return new Map(rows.map((r) => [r.id, r.status as RunStatus]));
+  }
+
   async list(project: string, evalId: string, q: ListRunsQuery): Promise<Page<RunRecord>> {
     let query = this.#db.selectFrom('runs').selectAll().where('project', '=', project).where('eval_id', '=', evalId);
     if (q.status !== undefined) query = query.where('status', '=', q.status);

@@ -38,6 +38,8 @@ export interface RunsTable {
   failed: Generated<number>;
   errored: Generated<number>;
   finished_at: number | null;
+  /** Model calls of this run answered from the response cache (not on the wire). */
+  cache_hits: Generated<number>;
 }
 
 export interface RunBatchesTable {

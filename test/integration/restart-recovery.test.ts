@@ -16,7 +16,7 @@ import { kill9, killAllServes, spawnServe, startServe, stopServe, within, type S
 
 const ROWS = 30_000;
 const BATCH_SIZE = '200';
-/** On PostgreSQL an orphaned job is retried only once its 30 s heartbeat lapses. */
+/** On PostgreSQL a dead process's jobs are failed over once its lease (PROCTOR_PROCESS_TTL_SECONDS) lapses. */
 const RECOVERY_TIMEOUT_MS = 150_000;
 
 const passesExact = (i: number) => i % 3 !== 1;
