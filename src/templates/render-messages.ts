@@ -57,13 +57,18 @@ function compilePart(part: Part): CompiledPart {
 }
 
 function renderPart(part: CompiledPart, ctx: TemplateContext, missing: string[]): RenderedPart {
+  if (part.type === 'text') {
+    // The common case, per row per message: one field, no intermediate object.
+    const r = part.fields[0]![1](ctx);
+    for (const path of r.missing) if (!missing.includes(path)) missing.push(path);
+    return { type: 'text', text: r.text, output: part.output };
+  }
   const rendered: Record<string, string> = {};
   for (const [name, template] of part.fields) {
     const r = template(ctx);
     for (const path of r.missing) if (!missing.includes(path)) missing.push(path);
     rendered[name] = r.text;
   }
-  if (part.type === 'text') return { type: 'text', text: rendered['text'] ?? '', output: part.output };
   if (part.type === 'audio') return { type: 'audio', data: rendered['data'] ?? '', format: rendered['format'] ?? '' };
   return { type: part.type, ...rendered };
 }
