@@ -87,6 +87,18 @@ describe('nestSchema', () => {
     assert.equal(check(PYDANTIC, { customer: {}, items: [] }), false);
   });
 
+  it('a $ref at the root, a relative $id, and a draft 2020-12 schema as zod.toJSONSchema() writes it', () => {
+    const rootRef = { $ref: '#/$defs/Order', $defs: { Order: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } } };
+    assert.equal(check(rootRef, { n: 1 }), true);
+    assert.equal(check(rootRef, { n: 'x' }), false);
+    const relative = { $id: 'Order', $defs: { X: { type: 'integer' } }, type: 'object', properties: { n: { $ref: '#/$defs/X' } } };
+    assert.equal(check(relative, { n: 1 }), true);
+    assert.equal(check(relative, { n: 'x' }), false);
+    const zod = { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { n: { type: 'integer' }, kids: { type: 'array', items: { $ref: '#' } } }, required: ['n'], additionalProperties: false };
+    assert.equal(check(zod, { n: 1, kids: [{ n: 2 }] }), true);
+    assert.equal(check(zod, { n: 1, kids: [{ n: 'x' }] }), false);
+  });
+
   it('a recursive schema ($ref to the root) and a draft-04-style definitions schema', () => {
     const tree = { type: 'object', properties: { value: { type: 'integer' }, children: { type: 'array', items: { $ref: '#' } } }, required: ['value'] };
     assert.equal(check(tree, { value: 1, children: [{ value: 2, children: [{ value: 3 }] }] }), true);

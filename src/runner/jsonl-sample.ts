@@ -37,6 +37,8 @@ export function jsonlSample(rowSample: Record<string, unknown> | null): JsonlSam
   };
   if (rowSample === null) return { sample, graderSample: null };
   const graderSample = { ...rowSample, ...graderFields(out, finish) };
+  // `output_text: null` is no answer text: a template that needs it is flagged, not fed "null".
+  if (out.text === null) delete graderSample['output_text'];
   // A row that states its own parsed output keeps it.
   if ('output_json' in rowSample && rowSample['output_json'] !== null) graderSample['output_json'] = rowSample['output_json'];
   return { sample, graderSample };

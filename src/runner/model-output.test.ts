@@ -134,6 +134,7 @@ describe('jsonlSample', () => {
     assert.deepEqual(empty.sample.output, []);
     assert.equal(empty.sample.finish_reason, '');
     assert.equal('output_text' in (empty.graderSample ?? {}), false, 'a template needing output_text is still flagged');
+    assert.equal('output_text' in (jsonlSample({ output_text: null }).graderSample ?? {}), false);
   });
 
   it('odd values never throw', () => {

@@ -1,9 +1,10 @@
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
-import type { ResponseCreateParamsNonStreaming, ResponseInputContent, ResponseInputItem } from 'openai/resources/responses/responses';
+import type { ResponseCreateParamsNonStreaming } from 'openai/resources/responses/responses';
 import type { SamplingDataSource } from '../domain/run-data-source.ts';
 import type { ModelUsage, OutputSample, SampleUsage } from '../domain/wire-objects.ts';
-import { messageText, type RenderedMessage, type RenderedPart } from '../templates/render-messages.ts';
+import { messageText, type RenderedMessage } from '../templates/render-messages.ts';
 import { toChatMessage } from '../templates/to-chat-message.ts';
+import { toResponsesInput } from '../templates/to-responses-input.ts';
 import { fromChatCompletion, fromOutputList, graderFields, outputMessages, type ModelOutput } from './model-output.ts';
 import type { SamplingClient } from './sampling-client.ts';
 
@@ -27,31 +28,6 @@ export function reported(ds: SamplingDataSource) {
     seed: p.seed ?? 42,
     max_completion_tokens: p.max_completion_tokens ?? p.max_completions_tokens ?? 0,
   };
-}
-
-function toResponsesInput(m: RenderedMessage): ResponseInputItem {
-  if (m.parts.every((p) => p.type === 'text')) return { role: m.role as 'user', content: messageText(m) };
-  return { role: m.role as 'user', content: m.parts.map(toResponsesPart) };
-}
-
-function toResponsesPart(p: RenderedPart): ResponseInputContent {
-  switch (p.type) {
-    case 'text':
-      return { type: 'input_text', text: p.text };
-    case 'image':
-      return { type: 'input_image', detail: (p.detail ?? 'auto') as 'auto', ...(p.url !== undefined ? { image_url: p.url } : {}), ...(p.fileId !== undefined ? { file_id: p.fileId } : {}) };
-    case 'audio':
-      return { type: 'input_audio', input_audio: { data: p.data, format: p.format as 'wav' } } as unknown as ResponseInputContent;
-    case 'file':
-      return {
-        type: 'input_file',
-        ...(p.fileData !== undefined ? { file_data: p.fileData } : {}),
-        ...(p.fileId !== undefined ? { file_id: p.fileId } : {}),
-        ...(p.filename !== undefined ? { filename: p.filename } : {}),
-        ...(p.fileUrl !== undefined ? { file_url: p.fileUrl } : {}),
-        ...(p.detail !== undefined ? { detail: p.detail as 'auto' } : {}),
-      };
-  }
 }
 
 function failedSample(ds: SamplingDataSource, messages: RenderedMessage[], model: string, error: { code: string; message: string }): ModelSample {
@@ -95,7 +71,7 @@ export async function sampleModel(client: SamplingClient, ds: SamplingDataSource
 
   const rp = ds.sampling_params ?? {};
   const params: Omit<ResponseCreateParamsNonStreaming, 'model'> = {
-    input: messages.map(toResponsesInput),
+    input: messages.flatMap(toResponsesInput),
     ...(rp.temperature != null ? { temperature: rp.temperature } : {}),
     ...(rp.top_p != null ? { top_p: rp.top_p } : {}),
     ...(maxTokens != null ? { max_output_tokens: maxTokens } : {}),

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runDataSourceSchema, type CompletionsDataSource } from '../domain/run-data-source.ts';
 import { compileMessages, messageText } from './render-messages.ts';
+import { toChatMessage } from './to-chat-message.ts';
+import { toResponsesInput } from './to-responses-input.ts';
 
 /** input_messages exactly as a create-run request carries them, through the real validator. */
 function inputMessages(raw: unknown) {
@@ -74,6 +76,29 @@ describe('compileMessages', () => {
       { type: 'file', fileUrl: 'https://files.example/report' },
     ]);
     assert.equal(messageText(out.messages[0]), '[audio][image: file-img][file: report.pdf][file: file-doc][file: https://files.example/report]');
+    const message = out.messages[0];
+    assert.deepEqual(toResponsesInput(message), [
+      {
+        role: 'user',
+        content: [
+          { type: 'input_audio', input_audio: { data: 'UklGRg==', format: 'wav' } },
+          { type: 'input_image', detail: 'high', file_id: 'file-img' },
+          { type: 'input_file', file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'report.pdf' },
+          { type: 'input_file', file_id: 'file-doc' },
+          { type: 'input_file', file_url: 'https://files.example/report' },
+        ],
+      },
+    ]);
+    assert.deepEqual(toChatMessage(message), {
+      role: 'user',
+      content: [
+        { type: 'input_audio', input_audio: { data: 'UklGRg==', format: 'wav' } },
+        { type: 'file', file: { file_id: 'file-img' } },
+        { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'report.pdf' } },
+        { type: 'file', file: { file_id: 'file-doc' } },
+        { type: 'file', file: {} },
+      ],
+    });
     // A missing path in any field is reported, as in text.
     const missing = render({});
     assert.ok(missing.ok);
@@ -113,6 +138,42 @@ describe('compileMessages', () => {
     ]);
     const bad = render({ messages: [{ role: 'user', content: [{ type: 'video', url: 'x' }] }] });
     assert.equal(bad.ok, false);
+  });
+
+  it('item_reference: a logged conversation with tool use (either API) keeps its calls and tool answers', () => {
+    const render = compileMessages(inputMessages({ type: 'item_reference', item_reference: 'item.messages' }));
+    const call = { id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":"a"}' } };
+    const chat = render({
+      messages: [
+        { role: 'user', content: 'find a' },
+        { role: 'assistant', content: null, tool_calls: [call] },
+        { role: 'tool', tool_call_id: 'call_1', content: 'found' },
+      ],
+    });
+    assert.ok(chat.ok);
+    assert.deepEqual(chat.messages.map(toChatMessage), [
+      { role: 'user', content: 'find a' },
+      { role: 'assistant', content: null, tool_calls: [call] },
+      { role: 'tool', tool_call_id: 'call_1', content: 'found' },
+    ]);
+    const responses = render({
+      messages: [
+        { role: 'user', content: 'find a' },
+        { type: 'function_call', call_id: 'call_1', name: 'lookup', arguments: '{"q":"a"}' },
+        { type: 'function_call_output', call_id: 'call_1', output: 'found' },
+      ],
+    });
+    assert.ok(responses.ok);
+    assert.deepEqual(responses.messages, chat.messages);
+    assert.deepEqual(chat.messages.flatMap(toResponsesInput), [
+      { role: 'user', content: 'find a' },
+      { type: 'function_call', call_id: 'call_1', name: 'lookup', arguments: '{"q":"a"}' },
+      { type: 'function_call_output', call_id: 'call_1', output: 'found' },
+    ]);
+    const nameless = render({ messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'x', function: {} }] }] });
+    assert.equal(nameless.ok, false);
+    const noContent = render({ messages: [{ role: 'assistant', content: null }] });
+    assert.equal(noContent.ok, false);
   });
 
   it('refuses an item_reference outside the row', () => {

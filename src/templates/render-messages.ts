@@ -6,6 +6,16 @@ import { compileTemplate, resolvePath, type CompiledTemplate, type TemplateConte
 export interface RenderedMessage {
   role: string;
   parts: RenderedPart[];
+  /** An assistant turn's tool calls (Chat Completions shape: `{id, type: "function", function: {name, arguments}}`). */
+  toolCalls?: ToolCall[];
+  /** A `tool` turn: the call it answers. */
+  toolCallId?: string;
+}
+
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
 }
 
 export type RenderedPart =
@@ -47,13 +57,18 @@ function compilePart(part: Part): CompiledPart {
 }
 
 function renderPart(part: CompiledPart, ctx: TemplateContext, missing: string[]): RenderedPart {
+  if (part.type === 'text') {
+    // The common case, per row per message: one field, no intermediate object.
+    const r = part.fields[0]![1](ctx);
+    for (const path of r.missing) if (!missing.includes(path)) missing.push(path);
+    return { type: 'text', text: r.text, output: part.output };
+  }
   const rendered: Record<string, string> = {};
   for (const [name, template] of part.fields) {
     const r = template(ctx);
     for (const path of r.missing) if (!missing.includes(path)) missing.push(path);
     rendered[name] = r.text;
   }
-  if (part.type === 'text') return { type: 'text', text: rendered['text'] ?? '', output: part.output };
   if (part.type === 'audio') return { type: 'audio', data: rendered['data'] ?? '', format: rendered['format'] ?? '' };
   return { type: part.type, ...rendered };
 }
@@ -98,26 +113,65 @@ function rowPart(p: unknown): RenderedPart | null {
   return null;
 }
 
-/** A message array taken from the row (`item_reference`): `{role, content}` with string or part content. */
-function fromRow(value: unknown, ref: string): { ok: true; messages: RenderedMessage[] } | { ok: false; message: string } {
+/** A tool call of a row's message, in either API's spelling, as a Chat Completions tool call; null if it is not one. */
+function rowToolCall(call: unknown): ToolCall | null {
+  const c = rec(call);
+  if (c === undefined) return null;
+  const fn = rec(c['function']) ?? c;
+  const name = str(fn['name']);
+  if (name === undefined) return null;
+  const args = fn['arguments'];
+  const id = str(c['call_id']) ?? str(c['id']) ?? '';
+  return { id, type: 'function', function: { name, arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}) } };
+}
+
+type RowMessages = { ok: true; messages: RenderedMessage[] } | { ok: false; message: string };
+
+/**
+ * A message list taken from the row (`item_reference`): `{role, content}` messages with string or
+ * part content, as either API spells them — including a logged conversation's tool use: an
+ * assistant turn with `tool_calls` (its content may be null) and `tool` turns with their
+ * `tool_call_id`, or the Responses API's `function_call` / `function_call_output` items.
+ */
+function fromRow(value: unknown, ref: string): RowMessages {
   if (!Array.isArray(value)) return { ok: false, message: `${ref} must be an array of messages` };
   const messages: RenderedMessage[] = [];
   for (const [i, m] of value.entries()) {
-    if (m === null || typeof m !== 'object' || typeof (m as { role?: unknown }).role !== 'string') return { ok: false, message: `${ref}[${i}] must be a message with a string role` };
-    const { role, content } = m as { role: string; content?: unknown };
+    const entry = rec(m);
+    if (entry?.['type'] === 'function_call') {
+      const call = rowToolCall(entry);
+      if (call === null) return { ok: false, message: `${ref}[${i}] is a function_call without a name` };
+      messages.push({ role: 'assistant', parts: [], toolCalls: [call] });
+      continue;
+    }
+    if (entry?.['type'] === 'function_call_output') {
+      const output = entry['output'];
+      messages.push({ role: 'tool', parts: [{ type: 'text', text: typeof output === 'string' ? output : JSON.stringify(output ?? ''), output: false }], toolCallId: str(entry['call_id']) ?? '' });
+      continue;
+    }
+    if (entry === undefined || typeof entry['role'] !== 'string') return { ok: false, message: `${ref}[${i}] must be a message with a string role` };
+    const role = entry['role'];
+    const content = entry['content'];
+    const message: RenderedMessage = { role, parts: [] };
     if (typeof content === 'string') {
-      messages.push({ role, parts: [{ type: 'text', text: content, output: role === 'assistant' }] });
+      message.parts.push({ type: 'text', text: content, output: role === 'assistant' });
     } else if (Array.isArray(content)) {
-      const parts: RenderedPart[] = [];
       for (const [j, p] of content.entries()) {
         const part = rowPart(p);
         if (part === null) return { ok: false, message: `${ref}[${i}].content[${j}] is a part this server cannot send (text, image, audio and file parts are)` };
-        parts.push(part);
+        message.parts.push(part);
       }
-      messages.push({ role, parts });
-    } else {
+    } else if (!(content == null && Array.isArray(entry['tool_calls']))) {
       return { ok: false, message: `${ref}[${i}].content must be a string or an array of parts` };
     }
+    if (Array.isArray(entry['tool_calls']) && entry['tool_calls'].length > 0) {
+      const calls = entry['tool_calls'].map(rowToolCall);
+      if (calls.some((c) => c === null)) return { ok: false, message: `${ref}[${i}].tool_calls holds a call without a function name` };
+      message.toolCalls = calls as ToolCall[];
+    }
+    const toolCallId = str(entry['tool_call_id']);
+    if (toolCallId !== undefined) message.toolCallId = toolCallId;
+    messages.push(message);
   }
   return { ok: true, messages };
 }

@@ -7,6 +7,9 @@ import { messageText, type RenderedMessage, type RenderedPart } from './render-m
  * parts.
  */
 export function toChatMessage(m: RenderedMessage): ChatCompletionMessageParam {
+  // A logged conversation's tool use goes back as it was: the assistant's calls, the tools' answers.
+  if (m.toolCalls !== undefined && m.toolCalls.length > 0) return { role: 'assistant', content: m.parts.length > 0 ? messageText(m) : null, tool_calls: m.toolCalls };
+  if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId ?? '', content: messageText(m) };
   if (m.role !== 'user' || m.parts.every((p) => p.type === 'text')) return { role: m.role as 'user', content: messageText(m) };
   return { role: 'user', content: m.parts.map(toChatPart) };
 }

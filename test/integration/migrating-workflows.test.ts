@@ -184,6 +184,60 @@ for (const db of testDatabases()) {
       }
     });
 
+    it('3b. logged tool use (streamed and not) keeps its tool calls when graded as logged, and a logged conversation with tool turns can be re-sent', async () => {
+      const { client, fake } = server;
+      const useCase = `tools-${db.name}`;
+      fake.setBehavior({ reply: (req) => ({ tool_calls: [{ name: 'lookup', arguments: { q: `row ${rowOfRequest(req)}` } }] }) });
+      const tools = [{ type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } } }];
+      // A conversation that already used the tool once: an assistant turn with only a call, the tool's answer.
+      const conversation = (n: number) => [
+        { role: 'user' as const, content: `row ${n} look it up` },
+        { role: 'assistant' as const, content: null, tool_calls: [{ id: `call_prev_${n}`, type: 'function' as const, function: { name: 'lookup', arguments: '{"q":"before"}' } }] },
+        { role: 'tool' as const, tool_call_id: `call_prev_${n}`, content: 'nothing found' },
+        { role: 'user' as const, content: `row ${n} try again` },
+      ];
+      for (let n = 0; n < 4; n++) {
+        const params = { model: MODELS.chat.name, messages: conversation(n), tools, store: true, metadata: { use_case: useCase } };
+        if (n % 2 === 0) {
+          await client.chat.completions.create(params);
+        } else {
+          const stream = await client.chat.completions.create({ ...params, stream: true });
+          for await (const chunk of stream) void chunk;
+        }
+      }
+      const evaluation = await client.evals.create({
+        name: 'logged tool use',
+        data_source_config: { type: 'logs', metadata: { use_case: useCase } },
+        testing_criteria: [{ type: 'string_check', name: 'tool', input: '{{ sample.output_tools[0].name }}', reference: 'lookup', operation: 'eq' }],
+      });
+      // Graded as logged: the call is on the output message and in output_tools, streamed or not.
+      const logged = await runToEnd(client, evaluation.id, { data_source: asDataSource({ type: 'completions', source: { type: 'stored_completions' } }) });
+      assert.deepEqual(logged.run.result_counts, { total: 4, errored: 0, failed: 0, passed: 4 });
+      const loggedItems = await allItems(client, evaluation.id, logged.run.id);
+      for (const item of loggedItems) {
+        const n = Number(/row (\d+)/.exec(String((item.datasource_item['input'] as Array<{ content: string }>)[3]!.content))![1]);
+        const out = item.sample.output[0] as { content: string; tool_calls?: Array<{ type: string; function: { name: string; arguments: string } }> };
+        assert.equal(out.content, '');
+        assert.deepEqual(out.tool_calls?.map((c) => [c.type, c.function.name, c.function.arguments]), [['function', 'lookup', JSON.stringify({ q: `row ${n}` })]], `row ${n}: ${JSON.stringify(item.sample.output)}`);
+        assert.equal(item.sample.finish_reason, 'tool_calls');
+      }
+
+      // Re-sent to a model through item_reference: the tool turns go upstream as they were logged.
+      fake.reset();
+      fake.setBehavior({ reply: (req) => `ok ${rowOfRequest(req)}` });
+      const resent = await runToEnd(client, evaluation.id, {
+        data_source: asDataSource({ type: 'completions', model: MODELS.structured.name, input_messages: { type: 'item_reference', item_reference: 'item.input' }, source: { type: 'stored_completions' } }),
+      });
+      // The model answered with text this time, so the criterion fails; what matters is that no row errored.
+      assert.deepEqual(resent.run.result_counts, { total: 4, errored: 0, failed: 4, passed: 0 }, 'no row refused for its tool turns');
+      const sent = fake.stats.recorded.filter((r) => r.model === MODELS.structured.upstream);
+      assert.equal(sent.length, 4);
+      for (const r of sent) {
+        const n = rowOfBody(r.body)!;
+        assert.deepEqual(r.body['messages'], conversation(n));
+      }
+    });
+
     it('4. every string field of every content part is templated: input_audio data, image url and detail (completions and responses, and item_reference)', async () => {
       const { client, fake } = server;
       const rows: Row[] = Array.from({ length: 3 }, (_, n) => ({ item: { n, audio_base64: Buffer.from(`RIFF audio ${n}`).toString('base64'), image: `https://images.example/${n}.png`, detail: n % 2 === 0 ? 'low' : 'high' } }));

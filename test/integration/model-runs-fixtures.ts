@@ -123,7 +123,7 @@ export { FAKE_OPENAI_API_KEY };
 
 export type Criterion = Record<string, unknown>;
 
-/** An eval with a permissive custom item schema and the given criteria; returns its id and criterion ids. Rows of jsonl runs bring their own partial sample: pass includeSampleSchema false. */
+/** An eval with a permissive custom item schema and the given criteria; returns its id and criterion ids. */
 export async function createEval(client: OpenAI, name: string, criteria: Criterion[], includeSampleSchema = true): Promise<{ evalId: string; criterionIds: string[] }> {
   const created = await client.evals.create({
     name,
