@@ -132,10 +132,14 @@ function lockThread(api: Bag, module: Bag): void {
   const g = globalThis as unknown as Bag;
   for (const name of ['eval', 'Function']) Object.defineProperty(g, name, { value: guard(g[name] as object), writable: false, configurable: false });
   for (const name of ['require', 'process', 'fetch', 'Request', 'Response', 'Headers', 'WebSocket', 'EventSource', 'XMLHttpRequest', 'BroadcastChannel', 'navigator', 'module', 'exports', '__filename', '__dirname']) {
+    // Delete first, and look at the descriptor only if that fails: Node 22+ defines `fetch`,
+    // `WebSocket`, `navigator` and friends as lazy data properties, and reading the descriptor
+    // materializes them — it loads undici, which loads `http`, which subclasses the `net.Server`
+    // neutered above and fails ("Object prototype may only be an Object or null"). Deleting
+    // does not load anything.
+    if (!Object.hasOwn(g, name) || Reflect.deleteProperty(g, name)) continue;
     const d = Object.getOwnPropertyDescriptor(g, name);
-    if (d === undefined) continue;
-    if (d.configurable) delete g[name];
-    else if (d.writable === true) g[name] = undefined;
+    if (d?.writable === true) g[name] = undefined;
   }
 
   // Emscripten's side: only the in-memory file system, no sockets, no dynamic libraries, no fetches.
