@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -79,6 +80,8 @@ const envSchema = z.object({
   PROCTOR_MODEL_TIMEOUT_MS: intText(100, 3_600_000).default(120_000),
   PROCTOR_PYTHON_WORKERS: intText(1, 64).default(2),
   PROCTOR_PYTHON_TIMEOUT_MS: intText(100, 600_000).default(10_000),
+  PROCTOR_GRADING_THREADS: intText(0, 256).optional(),
+  PROCTOR_GRADING_TIMEOUT_MS: intText(100, 3_600_000).default(30_000),
   PROCTOR_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -107,6 +110,10 @@ export interface Config {
   readonly modelTimeoutMs: number;
   readonly pythonWorkers: number;
   readonly pythonTimeoutMs: number;
+  /** Grading threads for text_similarity's local metrics; 0: grade on the event loop. */
+  readonly gradingThreads: number;
+  /** Time limit of one metric score on a grading thread. */
+  readonly gradingTimeoutMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly configFile: ConfigFile;
   /** Environment variables the provider config names (api_key_env), and the SDK's own. */
@@ -204,6 +211,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     modelTimeoutMs: e.PROCTOR_MODEL_TIMEOUT_MS,
     pythonWorkers: e.PROCTOR_PYTHON_WORKERS,
     pythonTimeoutMs: e.PROCTOR_PYTHON_TIMEOUT_MS,
+    gradingThreads: e.PROCTOR_GRADING_THREADS ?? availableParallelism(),
+    gradingTimeoutMs: e.PROCTOR_GRADING_TIMEOUT_MS,
     logLevel: e.PROCTOR_LOG_LEVEL,
     configFile,
     secrets: Object.freeze(secrets),

@@ -5,6 +5,7 @@ import type { Services } from '../api/services.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { GraderContext } from '../graders/grader-registry.ts';
+import { MetricPool } from '../graders/metric-pool.ts';
 import { PythonSandboxPool } from '../graders/python/python-sandbox-pool.ts';
 import { ModelClients } from '../providers/model-client.ts';
 import { JobQueue } from '../queue/job-queue.ts';
@@ -50,12 +51,15 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
   const queue = new JobQueue(database, logger);
   // One sandbox pool per process, shared by runs and the graders API; its workers start on first use.
   let pythonPool: PythonSandboxPool | null = null;
+  // Likewise the grading threads (text_similarity's metrics off the event loop, on every core).
+  let metricPool: MetricPool | null = null;
   // One set of model clients per process: every run shares each model's concurrency and rate limits.
   const modelClients = new ModelClients({ configFile: config.configFile, secrets: config.secrets, logger, timeoutMs: config.modelTimeoutMs });
   const graders: GraderContext = {
     python: () => (pythonPool ??= new PythonSandboxPool({ size: config.pythonWorkers, timeoutMs: config.pythonTimeoutMs, logger })),
     judge: modelClients,
     embeddingModel: config.configFile.embedding_model,
+    metrics: () => (config.gradingThreads === 0 ? null : (metricPool ??= new MetricPool({ size: config.gradingThreads, timeoutMs: config.gradingTimeoutMs, logger }))),
   };
   let server: ServerType | null = null;
   let url: string | null = null;
@@ -132,6 +136,7 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
         }
         await queue.stop();
         await pythonPool?.close();
+        await metricPool?.close();
         await database.close();
       },
     };
