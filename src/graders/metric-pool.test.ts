@@ -76,7 +76,10 @@ describe('grading threads (MetricPool)', () => {
       const abort = new AbortController();
       const slow = cancelPool.score('fuzzy_match', 'a '.repeat(200_000), 'ab '.repeat(60_000), abort.signal);
       const waiting = cancelPool.score('bleu', 'a b', 'a b', abort.signal);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // cancel once the slow one is running (the thread has started and taken the batch)
+      let settled = false;
+      void slow.then(() => (settled = true));
+      while (cancelPool.stats().busy === 0 && !settled) await new Promise((resolve) => setTimeout(resolve, 20));
       abort.abort();
       const results = await Promise.all([slow, waiting]);
       for (const result of results) assert.equal(!result.ok && result.error.code, 'cancelled');
