@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { BACKEND_NAMES, pgliteBackend, postgresBackend, type Backend, type BackendName } from './backends.ts';
 import type { BenchContext, Benchmark, BenchmarkReport, BenchSettings } from './benchmark.ts';
 import { cleanupAll, installSignalHandlers } from './cleanup.ts';
+import { gradingThreadsBenchmark } from './grading-threads-bench.ts';
 import { completionsRunBenchmark } from './completions-run-bench.ts';
 import { renderProfileSummary, summarizeProfile, type ProfileSummary } from './cpu-profile-summary.ts';
 import { jsonlRunBenchmark } from './jsonl-run-bench.ts';
@@ -19,7 +20,7 @@ import { scaleOutBenchmark } from './scale-out-bench.ts';
 import { renderTransposed } from './stats.ts';
 
 /** Every benchmark, in the order they run. Add new ones here (model-backed runs, grader throughput…). */
-const BENCHMARKS: readonly Benchmark[] = [jsonlRunBenchmark, completionsRunBenchmark, metricThroughputBenchmark, pythonGraderBenchmark, scaleOutBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [jsonlRunBenchmark, completionsRunBenchmark, metricThroughputBenchmark, pythonGraderBenchmark, scaleOutBenchmark, gradingThreadsBenchmark];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

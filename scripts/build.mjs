@@ -27,8 +27,9 @@ export async function build(outdir = join(root, 'dist')) {
   try {
     await esbuild.build({
       absWorkingDir: root,
-      // The python worker runs in its own thread: a second entry point beside main.
-      entryPoints: { main: 'src/cli/main.ts', 'python-worker': 'src/graders/python/python-worker.ts' },
+      // The python worker and the grading threads' worker run in threads of their own: entry
+      // points beside main.
+      entryPoints: { main: 'src/cli/main.ts', 'python-worker': 'src/graders/python/python-worker.ts', 'metric-worker': 'src/graders/metric-worker.ts' },
       outdir: staging,
       outExtension: { '.js': '.mjs' },
       bundle: true,

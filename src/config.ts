@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -87,6 +88,8 @@ const envSchema = z.object({
   PROCTOR_PYTHON_TIMEOUT_MS: intText(100, 600_000).default(10_000),
   PROCTOR_RATE_WINDOW_SECONDS: intText(1, 3600).default(60),
   PROCTOR_PROCESS_TTL_SECONDS: intText(2, 600).default(4),
+  PROCTOR_GRADING_THREADS: intText(0, 256).optional(),
+  PROCTOR_GRADING_TIMEOUT_MS: intText(100, 3_600_000).default(30_000),
   PROCTOR_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -122,6 +125,10 @@ export interface Config {
    * shared model slots return and its batches run elsewhere. It renews every quarter of it.
    */
   readonly processTtlMs: number;
+  /** Grading threads for text_similarity's local metrics; 0: grade on the event loop. */
+  readonly gradingThreads: number;
+  /** Time limit of one metric score on a grading thread. */
+  readonly gradingTimeoutMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly configFile: ConfigFile;
   /** Environment variables the provider config names (api_key_env), and the SDK's own. */
@@ -221,6 +228,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pythonTimeoutMs: e.PROCTOR_PYTHON_TIMEOUT_MS,
     rateWindowMs: e.PROCTOR_RATE_WINDOW_SECONDS * 1000,
     processTtlMs: e.PROCTOR_PROCESS_TTL_SECONDS * 1000,
+    gradingThreads: e.PROCTOR_GRADING_THREADS ?? availableParallelism(),
+    gradingTimeoutMs: e.PROCTOR_GRADING_TIMEOUT_MS,
     logLevel: e.PROCTOR_LOG_LEVEL,
     configFile,
     secrets: Object.freeze(secrets),

@@ -5,6 +5,7 @@ import type { Services } from '../api/services.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { GraderContext } from '../graders/grader-registry.ts';
+import { MetricPool } from '../graders/metric-pool.ts';
 import { PythonSandboxPool } from '../graders/python/python-sandbox-pool.ts';
 import { Metrics } from '../metrics.ts';
 import { LimiterRegistry } from '../providers/limiter-registry.ts';
@@ -63,6 +64,8 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
   const metrics = new Metrics();
   // One sandbox pool per process, shared by runs and the graders API; its workers start on first use.
   let pythonPool: PythonSandboxPool | null = null;
+  // Likewise the grading threads (text_similarity's metrics off the event loop, on every core).
+  let metricPool: MetricPool | null = null;
   // On PostgreSQL every process leases its place (and its share of each model's limits); the
   // process that finds another dead frees its slots and fails its jobs over.
   let executor: RunExecutor | null = null;
@@ -98,6 +101,7 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
     python: () => (pythonPool ??= new PythonSandboxPool({ size: config.pythonWorkers, timeoutMs: config.pythonTimeoutMs, logger })),
     judge: modelClients,
     embeddingModel: config.configFile.embedding_model,
+    metrics: () => (config.gradingThreads === 0 ? null : (metricPool ??= new MetricPool({ size: config.gradingThreads, timeoutMs: config.gradingTimeoutMs, logger }))),
   };
   let server: ServerType | null = null;
   let url: string | null = null;
@@ -188,6 +192,7 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
         watch.stop();
         await registry?.stop();
         await pythonPool?.close();
+        await metricPool?.close();
         await database.close();
       },
     };

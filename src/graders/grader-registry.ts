@@ -8,7 +8,7 @@ import { createPythonGrader } from './python/python-grader.ts';
 import type { PythonSandboxPool } from './python/python-sandbox-pool.ts';
 import { createScoreModelGrader } from './score-model.ts';
 import { createStringCheckGrader } from './string-check.ts';
-import { createTextSimilarityGrader } from './text-similarity.ts';
+import { createTextSimilarityGrader, type MetricScorer } from './text-similarity.ts';
 
 /** What graders need from the process: the python sandbox pool (started on first use) and the models. */
 export interface GraderContext {
@@ -17,6 +17,11 @@ export interface GraderContext {
   judge: JudgeClient;
   /** The model `text_similarity` with `cosine` embeds with (config `embedding_model`). */
   embeddingModel: string;
+  /**
+   * Where text_similarity's local metrics run: the grading threads (started on first use), or
+   * null / absent to compute them in the calling thread.
+   */
+  metrics?: () => MetricScorer | null;
 }
 
 /** Builds the grader for a validated config. */
@@ -25,7 +30,7 @@ export function createGrader(config: GraderConfig, ctx: GraderContext): Grader {
     case 'string_check':
       return createStringCheckGrader(config);
     case 'text_similarity':
-      return config.evaluation_metric === 'cosine' ? createCosineGrader({ ...config, evaluation_metric: 'cosine' }, ctx.judge, ctx.embeddingModel) : createTextSimilarityGrader(config);
+      return config.evaluation_metric === 'cosine' ? createCosineGrader({ ...config, evaluation_metric: 'cosine' }, ctx.judge, ctx.embeddingModel) : createTextSimilarityGrader(config, ctx.metrics?.() ?? null);
     case 'python':
       return createPythonGrader(config, ctx.python());
     case 'multi':

@@ -10,7 +10,7 @@ import { killAllServes, startServe, stopServe, type Serve } from './serve-proces
 
 /**
  * `npm start` runs the bundle scripts/build.mjs writes, not the TypeScript sources: everything
- * that finds a file next to its own module (the PGlite init child, the python worker and its
+ * that finds a file next to its own module (the PGlite init child, the grading threads' worker, the python worker and its
  * prelude, WordNet) must still find it there. A fresh data directory, the python sandbox, METEOR
  * and a run end to end, on the built server.
  */
@@ -46,7 +46,11 @@ describe('the built server (npm start)', () => {
     const evaluation = await client.evals.create({
       name: 'built',
       data_source_config: { type: 'custom', item_schema: { type: 'object', properties: { a: { type: 'string' } } }, include_sample_schema: false },
-      testing_criteria: [{ type: 'python', name: 'py', source: 'def grade(sample, item):\n    return 1.0 if sample["output_text"] == item["a"] else 0.0\n', pass_threshold: 0.5 } as never],
+      testing_criteria: [
+        { type: 'python', name: 'py', source: 'def grade(sample, item):\n    return 1.0 if sample["output_text"] == item["a"] else 0.0\n', pass_threshold: 0.5 } as never,
+        // scored on the grading threads (metric-worker.mjs beside main.mjs)
+        { type: 'text_similarity', name: 'fuzzy', input: '{{ sample.output_text }}', reference: '{{ item.a }}', evaluation_metric: 'fuzzy_match', pass_threshold: 1 } as never,
+      ],
     });
     const created = await client.evals.runs.create(evaluation.id, {
       data_source: { type: 'jsonl', source: { type: 'file_content', content: [{ item: { a: 'x' }, sample: { output_text: 'x' } }, { item: { a: 'y' }, sample: { output_text: 'z' } }] } } as never,
@@ -54,5 +58,8 @@ describe('the built server (npm start)', () => {
     const run = await waitForRun(() => client.evals.runs.retrieve(created.id, { eval_id: evaluation.id }), 60_000);
     assert.equal(run.status, 'completed');
     assert.deepEqual(run.result_counts, { total: 2, errored: 0, failed: 1, passed: 1 });
+    const fuzzyScores = [];
+    for await (const item of client.evals.runs.outputItems.list(created.id, { eval_id: evaluation.id })) fuzzyScores[item.datasource_item_id] = item.results.find((r) => r.type === 'text_similarity')?.score;
+    assert.deepEqual(fuzzyScores, [1, 0]);
   });
 });

@@ -11,6 +11,7 @@
  * skips in `wRatioText` keep just the saving).
  */
 import { LcsPattern, lcsLength } from './levenshtein.ts';
+import { bestWindowLcs } from './window-lcs.ts';
 import { appendCodePoints, defaultProcessCodePoints, toCodePoints } from './rapidfuzz-default-process.ts';
 
 type Seq = readonly number[];
@@ -84,30 +85,34 @@ function reversed(seq: Seq, start: number, end: number): number[] {
  * distance changes by at most 2 per step, and all these distances are even (2·len1 − 2·LCS).
  * The result is the exact minimum; 2·len1 means no window shares a symbol with the needle.
  */
-function minWindowDistance(hay: Seq, len1: number, windowCount: number): number {
+function minWindowDistance(s1: Seq, hay: Seq, windowCount: number): number {
+  const len1 = s1.length;
   const maximum = 2 * len1;
   const scores = new Int32Array(windowCount).fill(-1);
   let best = maximum; // only strictly smaller distances count, as in rapidfuzz
-  const distanceAt = (start: number): number => {
-    let d = scores[start] as number;
-    if (d < 0) {
-      d = maximum - 2 * needle.lcs(hay, start, start + len1);
-      scores[start] = d;
-      if (d < best) best = d;
-    }
-    return d;
-  };
+  // One window costs len1·⌈len1/32⌉ steps; seaweed combing (window-lcs.ts) scores every window
+  // in len1·(windowCount + len1 − 1) steps of about twice the price. When pruning leaves more
+  // windows than that to evaluate, the rest are left to it: the same minimum, in at most about
+  // twice the time of the cheaper method. (Only long needles against long texts get there.)
+  let allowance = Math.max(8, Math.floor((windowCount + len1) / (2 * Math.ceil(len1 / 32))));
   let ranges: number[] = [0, windowCount - 1];
   while (ranges.length > 0) {
     const next: number[] = [];
     for (let k = 0; k < ranges.length; k += 2) {
       const first = ranges[k] as number;
       const last = ranges[k + 1] as number;
-      const dFirst = distanceAt(first);
-      const dLast = distanceAt(last);
+      for (const start of [first, last]) {
+        if ((scores[start] as number) >= 0) continue;
+        if (--allowance < 0) return Math.min(best, maximum - 2 * bestWindowLcs(s1, hay, windowCount));
+        const d = maximum - 2 * needle.lcs(hay, start, start + len1);
+        scores[start] = d;
+        if (d < best) best = d;
+      }
       if (best === 0) return 0;
       const cells = last - first;
       if (cells <= 1) continue;
+      const dFirst = scores[first] as number;
+      const dLast = scores[last] as number;
       // lowest distance reachable between the two ends given the ±2-per-step limit, rounded
       // down to an even number (rapidfuzz-cpp: `max_score_improvement`)
       const knownEdits = Math.abs(dFirst - dLast);
@@ -136,7 +141,7 @@ function partialRatioImpl(s1: Seq, s2: Seq): number {
 
   if (len2 > len1) {
     // windows starting at 0 … len2-len1-1; the last full window is the first "suffix" below
-    const dist = minWindowDistance(s2, len1, len2 - len1);
+    const dist = minWindowDistance(s1, s2, len2 - len1);
     if (dist === 0) return 100;
     const maximum = 2 * len1;
     if (dist < maximum) best = (1 - dist / maximum) * 100;

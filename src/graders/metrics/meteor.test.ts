@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { seededRandom } from '../../../test/support/seeded-random.ts';
 import { meteor, meteorScore } from './meteor.ts';
+import { porterStem } from './porter-stemmer.ts';
+import { synonyms } from './wordnet.ts';
 import { metricVectors, type MetricVector } from '../../../test/fixtures/metric-vectors.ts';
 
 
@@ -131,5 +134,62 @@ describe('meteor (strings, word_tokenize by default)', () => {
       const score = meteor(v.candidate, v.reference, whitespaceSplit);
       assert.ok(Math.abs(score - v.expected) <= TOLERANCE, `${JSON.stringify(v.candidate)}: ${score} ≠ ${v.expected}`);
     }
+  });
+});
+
+describe('meteorScore alignment (indexed, not nltk’s quadratic scan)', () => {
+  /**
+   * nltk 3.8's alignment as it reads: for each hypothesis word from the end, scan the reference
+   * from the end for the first word that matches, pop both. Exact, then stems, then synonyms.
+   */
+  function nltkMeteor(reference: readonly string[], hypothesis: readonly string[]): number {
+    if (hypothesis.length === 0 || reference.length === 0) return 0;
+    let hyp = hypothesis.map((word, index) => ({ index, word: word.toLowerCase() }));
+    let ref = reference.map((word, index) => ({ index, word: word.toLowerCase() }));
+    const matches: Array<[number, number]> = [];
+    const stage = (test: (h: string, r: string) => boolean): void => {
+      for (let i = hyp.length - 1; i >= 0; i--) {
+        for (let j = ref.length - 1; j >= 0; j--) {
+          if (test(hyp[i]!.word, ref[j]!.word)) {
+            matches.push([hyp[i]!.index, ref[j]!.index]);
+            hyp.splice(i, 1);
+            ref.splice(j, 1);
+            break;
+          }
+        }
+      }
+    };
+    stage((h, r) => h === r);
+    hyp = hyp.map(({ index, word }) => ({ index, word: porterStem(word) }));
+    ref = ref.map(({ index, word }) => ({ index, word: porterStem(word) }));
+    stage((h, r) => h === r);
+    stage((h, r) => h === r || synonyms(h).has(r));
+    if (matches.length === 0) return 0;
+    matches.sort((a, b) => a[0] - b[0]);
+    let chunks = 1;
+    for (let i = 0; i + 1 < matches.length; i++) if (!(matches[i + 1]![0] === matches[i]![0] + 1 && matches[i + 1]![1] === matches[i]![1] + 1)) chunks++;
+    const precision = matches.length / hypothesis.length;
+    const recall = matches.length / reference.length;
+    const fmean = (precision * recall) / (0.9 * precision + (1 - 0.9) * recall);
+    return (1 - 0.5 * (chunks / matches.length) ** 3) * fmean;
+  }
+
+  // repeated words, inflections (stem stage) and WordNet synonyms (synonym stage)
+  const VOCABULARY = ['the', 'a', 'cat', 'cats', 'dog', 'dogs', 'start', 'starts', 'started', 'begin', 'began', 'commence', 'buy', 'bought', 'purchase', 'purchased', 'big', 'large', 'small', 'little', 'run', 'running', 'ran', 'quick', 'fast', 'car', 'automobile', 'house', 'home', 'on', 'mat'];
+
+  it('pairs exactly the words nltk pairs: same score on 3,000 seeded random sentence pairs', () => {
+    const random = seededRandom(31);
+    const sentence = (length: number) => Array.from({ length }, () => VOCABULARY[Math.floor(random() * VOCABULARY.length)] as string);
+    for (let k = 0; k < 3_000; k++) {
+      const hypothesis = sentence(Math.floor(random() * 25));
+      const reference = sentence(Math.floor(random() * 25));
+      assert.ok(Object.is(meteorScore(reference, hypothesis), nltkMeteor(reference, hypothesis)), JSON.stringify({ reference, hypothesis }));
+    }
+  });
+
+  it('is linear-time: 60,000 words against 60,000 others finishes', () => {
+    const hypothesis = Array.from({ length: 60_000 }, (_, i) => `w${i}`);
+    const reference = Array.from({ length: 60_000 }, (_, i) => `w${(i * 7) % 60_000}x`);
+    assert.equal(meteorScore(reference, hypothesis), 0);
   });
 });

@@ -46,44 +46,65 @@ function cachedStem(word: string): string {
 }
 
 /**
- * nltk `_match_enums` (and `_enum_wordnetsyn_match`, with another test): for each hypothesis
- * word from the end, the last still-unmatched reference word that `matches` it is paired with it
- * and both leave their lists. Mutates both lists, like nltk's `pop`.
+ * nltk `_match_enums` (and `_enum_wordnetsyn_match`, when `synonymsOf` is given): for each
+ * hypothesis word from the end, the last still-unmatched reference word equal to it (or to one of
+ * its synonyms) is paired with it and both leave their lists (nltk pops them; here both lists are
+ * rewritten at the end, in order).
+ *
+ * nltk scans the reference list for every hypothesis word: quadratic, seconds to minutes for a
+ * long text. The same pairs come from an index: the unmatched reference positions of each word,
+ * ascending, so the last one is at the end of its list. The last position among the lists of the
+ * words a hypothesis word matches is exactly where nltk's backwards scan stops.
  */
-function matchEnums(
-  hypothesis: Enumerated[],
-  reference: Enumerated[],
-  matches: (hypothesisWord: string) => (referenceWord: string) => boolean,
-  out: Match[],
-): void {
-  for (let i = hypothesis.length - 1; i >= 0; i -= 1) {
-    // Nothing left to pair with; nltk keeps looping, but without any effect.
-    if (reference.length === 0) return;
-    const h = hypothesis[i];
-    if (h === undefined) continue;
-    const test = matches(h.word);
-    for (let j = reference.length - 1; j >= 0; j -= 1) {
-      const r = reference[j];
-      if (r !== undefined && test(r.word)) {
-        out.push([h.index, r.index]);
-        hypothesis.splice(i, 1);
-        reference.splice(j, 1);
-        break;
+function matchEnums(hypothesis: Enumerated[], reference: Enumerated[], synonymsOf: ((word: string) => ReadonlySet<string>) | null, out: Match[]): void {
+  const positions = new Map<string, number[]>();
+  for (let j = 0; j < reference.length; j += 1) {
+    const word = (reference[j] as Enumerated).word;
+    const list = positions.get(word);
+    if (list === undefined) positions.set(word, [j]);
+    else list.push(j);
+  }
+  const hypothesisMatched = new Uint8Array(hypothesis.length);
+  const referenceMatched = new Uint8Array(reference.length);
+  for (let i = hypothesis.length - 1; i >= 0 && positions.size > 0; i -= 1) {
+    const word = (hypothesis[i] as Enumerated).word;
+    let bestWord = word;
+    let best = lastOf(positions.get(word));
+    const names = synonymsOf?.(word);
+    if (names !== undefined && names.size > 0) {
+      // walk whichever is shorter: the synonyms, or the distinct words still unmatched
+      if (names.size <= positions.size) {
+        for (const name of names) {
+          const last = lastOf(positions.get(name));
+          if (last > best) [best, bestWord] = [last, name];
+        }
+      } else {
+        for (const [name, list] of positions) {
+          const last = lastOf(list);
+          if (last > best && names.has(name)) [best, bestWord] = [last, name];
+        }
       }
     }
+    if (best < 0) continue;
+    const list = positions.get(bestWord) as number[];
+    list.pop();
+    if (list.length === 0) positions.delete(bestWord);
+    out.push([(hypothesis[i] as Enumerated).index, (reference[best] as Enumerated).index]);
+    hypothesisMatched[i] = 1;
+    referenceMatched[best] = 1;
   }
+  keepUnmatched(hypothesis, hypothesisMatched);
+  keepUnmatched(reference, referenceMatched);
 }
 
-const exactly =
-  (hypothesisWord: string) =>
-  (referenceWord: string): boolean =>
-    hypothesisWord === referenceWord;
+const lastOf = (list: readonly number[] | undefined): number => (list === undefined ? -1 : (list[list.length - 1] ?? -1));
 
-/** nltk `_enum_wordnetsyn_match`: the word itself or any WordNet synonym of it. */
-const bySynonym = (hypothesisWord: string): ((referenceWord: string) => boolean) => {
-  const names = synonyms(hypothesisWord);
-  return (referenceWord) => referenceWord === hypothesisWord || names.has(referenceWord);
-};
+/** Drops the flagged entries of a list in place, keeping the order of the rest. */
+function keepUnmatched(list: Enumerated[], matched: Uint8Array): void {
+  let kept = 0;
+  for (let k = 0; k < list.length; k += 1) if (matched[k] === 0) list[kept++] = list[k] as Enumerated;
+  list.length = kept;
+}
 
 /** nltk `_enum_stem_match`'s relabelling: each leftover word replaced by its Porter stem. */
 function stemAll(list: readonly Enumerated[]): Enumerated[] {
@@ -126,12 +147,12 @@ export function meteorScore(
 
   // nltk `_enum_align_words`: exact, then stems, then synonyms, each on what is left.
   const matches: Match[] = [];
-  matchEnums(hyp, ref, exactly, matches);
+  matchEnums(hyp, ref, null, matches);
   if (hyp.length > 0 && ref.length > 0) {
     hyp = stemAll(hyp);
     ref = stemAll(ref);
-    matchEnums(hyp, ref, exactly, matches);
-    matchEnums(hyp, ref, bySynonym, matches);
+    matchEnums(hyp, ref, null, matches);
+    matchEnums(hyp, ref, synonyms, matches);
   }
   const matchCount = matches.length;
   if (matchCount === 0) return 0;
