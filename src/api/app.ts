@@ -13,6 +13,7 @@ import { evalRoutes } from './routes/eval-routes.ts';
 import { fileRoutes } from './routes/file-routes.ts';
 import { graderRoutes } from './routes/grader-routes.ts';
 import { outputItemRoutes } from './routes/output-item-routes.ts';
+import { runComparisonRoutes } from './routes/run-comparison-routes.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import type { Services } from './services.ts';
 
@@ -51,6 +52,7 @@ export function createApp(o: AppOptions): Hono<AppEnv> {
   api.route('/', fileRoutes(o.services));
   api.route('/', graderRoutes(o.services));
   api.route('/', chatCompletionRoutes(o.services));
+  api.route('/', runComparisonRoutes(o.services));
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {

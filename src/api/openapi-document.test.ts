@@ -7,7 +7,7 @@ describe('openApiDocument', () => {
     const doc = openApiDocument() as { paths: Record<string, Record<string, any>> };
     assert.deepEqual(Object.keys(doc.paths).sort(), [
       '/chat/completions', '/chat/completions/{completion_id}',
-      '/evals', '/evals/{eval_id}', '/evals/{eval_id}/runs', '/evals/{eval_id}/runs/{run_id}', '/evals/{eval_id}/runs/{run_id}/cancel',
+      '/evals', '/evals/{eval_id}', '/evals/{eval_id}/compare', '/evals/{eval_id}/runs', '/evals/{eval_id}/runs/{run_id}', '/evals/{eval_id}/runs/{run_id}/cancel',
       '/evals/{eval_id}/runs/{run_id}/output_items', '/evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}',
       '/files', '/files/{file_id}', '/files/{file_id}/content',
       '/fine_tuning/alpha/graders/run', '/fine_tuning/alpha/graders/validate',

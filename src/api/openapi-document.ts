@@ -3,6 +3,7 @@ import { createChatCompletionSchema, listChatCompletionsQuerySchema, updateChatC
 import { createEvalRequestSchema, updateEvalRequestSchema } from '../domain/eval-requests.ts';
 import { runGraderRequestSchema, validateGraderRequestSchema } from '../domain/grader-requests.ts';
 import { listEvalsQuerySchema, listFilesQuerySchema, listOutputItemsQuerySchema, listRunsQuerySchema } from '../domain/list-query.ts';
+import { compareRunsQuerySchema } from '../domain/run-comparison.ts';
 import { createRunRequestSchema } from '../domain/run-requests.ts';
 
 /**
@@ -68,6 +69,15 @@ export function openApiDocument(): unknown {
       '/evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}': {
         parameters: [pathParam('eval_id'), pathParam('run_id'), pathParam('output_item_id')],
         get: { operationId: 'getEvalRunOutputItem', responses: { '200': ok('EvalRunOutputItem'), ...errors } },
+      },
+      '/evals/{eval_id}/compare': {
+        parameters: [pathParam('eval_id')],
+        get: {
+          operationId: 'compareEvalRuns',
+          description: 'Proctor extension: two runs of the eval paired by datasource_item_id, per testing criterion (Wilson intervals, paired difference, exact McNemar p) with the regressed and fixed items.',
+          parameters: queryParameters(compareRunsQuerySchema).map((p) => (p.name === 'base' || p.name === 'head' ? { ...p, required: true } : p)),
+          responses: { '200': ok('{object: "eval.run_comparison", eval_id, base_run_id, head_run_id, criteria, regressions, fixes}'), ...errors },
+        },
       },
       '/files': {
         get: { operationId: 'listFiles', parameters: queryParameters(listFilesQuerySchema), responses: { '200': ok('ListFilesResponse'), ...errors } },

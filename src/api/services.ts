@@ -3,6 +3,7 @@ import type { EvalService } from '../services/eval-service.ts';
 import type { FileService } from '../services/file-service.ts';
 import type { GraderService } from '../services/grader-service.ts';
 import type { OutputItemService } from '../services/output-item-service.ts';
+import type { RunComparisonService } from '../services/run-comparison-service.ts';
 import type { RunService } from '../services/run-service.ts';
 
 /** Everything the HTTP layer calls; wired by the composition root (cli/). */
@@ -13,4 +14,5 @@ export interface Services {
   files: FileService;
   graders: GraderService;
   chatCompletions: ChatCompletionService;
+  runComparisons: RunComparisonService;
 }

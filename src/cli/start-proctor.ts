@@ -13,12 +13,14 @@ import { EvalService } from '../services/eval-service.ts';
 import { FileService } from '../services/file-service.ts';
 import { GraderService } from '../services/grader-service.ts';
 import { OutputItemService } from '../services/output-item-service.ts';
+import { RunComparisonService } from '../services/run-comparison-service.ts';
 import { RunService } from '../services/run-service.ts';
 import { openDatabase, type Database, type DatabaseOptions } from '../storage/database.ts';
 import { EvalRepository } from '../storage/eval-repository.ts';
 import { FileRepository } from '../storage/file-repository.ts';
 import { OutputItemRepository } from '../storage/output-item-repository.ts';
 import { RunProgressRepository } from '../storage/run-progress-repository.ts';
+import { RunComparisonRepository } from '../storage/run-comparison-repository.ts';
 import { RunRepository } from '../storage/run-repository.ts';
 import { StoredCompletionRepository } from '../storage/stored-completion-repository.ts';
 import { ChatCompletionService } from '../services/chat-completion-service.ts';
@@ -75,6 +77,7 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
       files: new FileService(files, config.maxFileBytes),
       graders: graderService,
       chatCompletions: new ChatCompletionService(modelClients, storedCompletions),
+      runComparisons: new RunComparisonService(evalService, runService, new RunComparisonRepository(database.db)),
     };
 
     if (o.workers) {
