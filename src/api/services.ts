@@ -3,6 +3,7 @@ import type { EvalService } from '../services/eval-service.ts';
 import type { FileService } from '../services/file-service.ts';
 import type { GraderService } from '../services/grader-service.ts';
 import type { OutputItemService } from '../services/output-item-service.ts';
+import type { ReportService } from '../services/report-service.ts';
 import type { RunComparisonService } from '../services/run-comparison-service.ts';
 import type { RunService } from '../services/run-service.ts';
 
@@ -15,4 +16,6 @@ export interface Services {
   graders: GraderService;
   chatCompletions: ChatCompletionService;
   runComparisons: RunComparisonService;
+  /** The web report's reads beyond the API (src/report). */
+  report: ReportService;
 }

@@ -13,6 +13,7 @@ import { EvalService } from '../services/eval-service.ts';
 import { FileService } from '../services/file-service.ts';
 import { GraderService } from '../services/grader-service.ts';
 import { OutputItemService } from '../services/output-item-service.ts';
+import { ReportService } from '../services/report-service.ts';
 import { RunComparisonService } from '../services/run-comparison-service.ts';
 import { RunService } from '../services/run-service.ts';
 import { openDatabase, type Database, type DatabaseOptions } from '../storage/database.ts';
@@ -21,6 +22,7 @@ import { FileRepository } from '../storage/file-repository.ts';
 import { OutputItemRepository } from '../storage/output-item-repository.ts';
 import { RunProgressRepository } from '../storage/run-progress-repository.ts';
 import { RunComparisonRepository } from '../storage/run-comparison-repository.ts';
+import { ReportRepository } from '../storage/report-repository.ts';
 import { RunRepository } from '../storage/run-repository.ts';
 import { StoredCompletionRepository } from '../storage/stored-completion-repository.ts';
 import { ChatCompletionService } from '../services/chat-completion-service.ts';
@@ -78,6 +80,7 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
       graders: graderService,
       chatCompletions: new ChatCompletionService(modelClients, storedCompletions),
       runComparisons: new RunComparisonService(evalService, runService, new RunComparisonRepository(database.db)),
+      report: new ReportService({ evals: evalService, runs: runService, report: new ReportRepository(database.db) }),
     };
 
     if (o.workers) {

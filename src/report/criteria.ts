@@ -3,7 +3,7 @@ import type { EvalObject, EvalRunObject } from '../domain/wire-objects.ts';
 
 /** A criterion's display name from its id (`<name>-<uuid>`), via the eval's criteria. */
 export function criterionName(evaluation: EvalObject, id: string): string {
-  const found = evaluation.testing_criteria.find((c) => (c as TestingCriterion & { id?: string }).id === id);
+  const found = evaluation.testing_criteria.find((c) => (c).id === id);
   return found?.name ?? id;
 }
 

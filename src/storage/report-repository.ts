@@ -102,9 +102,10 @@ export class ReportRepository {
     else if (q.status === 'errored') out = out.where('o.error_code', 'is not', null);
     if (q.criterion !== undefined) {
       const { position, passed } = q.criterion;
-      out = out.where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('output_item_grades as f')
+      out = out.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('output_item_grades as f')
             .select(sql`1`.as('one'))
             .whereRef('f.run_id', '=', 'o.run_id')
             .where('f.position', '=', position)
