@@ -15,10 +15,11 @@ import { jsonlRunBenchmark } from './jsonl-run-bench.ts';
 import { metricThroughputBenchmark } from './metric-throughput-bench.ts';
 import { startProctorProcess } from './proctor-process.ts';
 import { pythonGraderBenchmark } from './python-grader-bench.ts';
+import { reportPagesBenchmark } from './report-pages-bench.ts';
 import { renderTransposed } from './stats.ts';
 
 /** Every benchmark, in the order they run. Add new ones here (model-backed runs, grader throughput…). */
-const BENCHMARKS: readonly Benchmark[] = [jsonlRunBenchmark, completionsRunBenchmark, metricThroughputBenchmark, pythonGraderBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [jsonlRunBenchmark, completionsRunBenchmark, metricThroughputBenchmark, pythonGraderBenchmark, reportPagesBenchmark];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -49,6 +50,9 @@ environment:
   PROCTOR_BENCH_LATENCY_MS         upstream latency of the latency case (default 100)
   PROCTOR_BENCH_LATENCY_CONCURRENCY  its max_concurrency C (default 32)
   PROCTOR_BENCH_LATENCY_ROWS       its rows (default C × 100; 0 skips it)
+
+  report (web report pages; items written by SQL):
+  PROCTOR_BENCH_REPORT_ROWS        items per run (default 1000000)
 
   python-grader (in-process sandbox pool):
   PROCTOR_BENCH_PYTHON_CALLS       timed calls per concurrency (default min(20000, rows))

@@ -132,7 +132,7 @@ if (!existsSync(CHROMIUM)) {
       const failing = await a.evals.runs.outputItems.list(baseRun.id, { eval_id: evalId, status: 'fail', limit: 100 });
       assert.deepEqual((await rowIds(page)).sort(), failing.data.map((i) => i.id).sort());
 
-      const fuzzy = baseRun.per_testing_criteria_results!.find((r) => r.testing_criteria.startsWith('fuzzy'))!;
+      const fuzzy = baseRun.per_testing_criteria_results.find((r) => r.testing_criteria.startsWith('fuzzy'))!;
       await page.goto(baseRun.report_url);
       await page.selectOption('select[name=crit]', fuzzy.testing_criteria);
       await page.selectOption('select[name=verdict]', 'failed');
@@ -146,7 +146,7 @@ if (!existsSync(CHROMIUM)) {
       assert.equal(found.length, 1);
 
       await Promise.all([page.waitForURL(/\/items\//), page.click('[data-items-table] tbody tr a')]);
-      const item = await a.evals.runs.outputItems.retrieve(found[0]!, { eval_id: evalId, run_id: baseRun.id });
+      const item = await a.evals.runs.outputItems.retrieve(found[0], { eval_id: evalId, run_id: baseRun.id });
       assert.equal(await page.textContent('h1'), `Row ${item.datasource_item_id}`);
       assert.match(await page.textContent('main') ?? '', /country 13/);
       await shot(page, 'item-detail');
