@@ -16,11 +16,12 @@ import { jsonlRunBenchmark } from './jsonl-run-bench.ts';
 import { metricThroughputBenchmark } from './metric-throughput-bench.ts';
 import { startProctorProcess } from './proctor-process.ts';
 import { pythonGraderBenchmark } from './python-grader-bench.ts';
+import { reportPagesBenchmark } from './report-pages-bench.ts';
 import { scaleOutBenchmark } from './scale-out-bench.ts';
 import { renderTransposed } from './stats.ts';
 
 /** Every benchmark, in the order they run. Add new ones here (model-backed runs, grader throughput…). */
-const BENCHMARKS: readonly Benchmark[] = [jsonlRunBenchmark, completionsRunBenchmark, metricThroughputBenchmark, pythonGraderBenchmark, scaleOutBenchmark, gradingThreadsBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [jsonlRunBenchmark, completionsRunBenchmark, metricThroughputBenchmark, pythonGraderBenchmark, scaleOutBenchmark, gradingThreadsBenchmark, reportPagesBenchmark];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -57,6 +58,8 @@ environment:
   PROCTOR_BENCH_SCALE_LIMIT_ROWS   rows per server of the shared-limits case (default 900)
   PROCTOR_BENCH_SCALE_ADAPTIVE_ROWS, PROCTOR_BENCH_SCALE_FAILOVER_ROWS, PROCTOR_BENCH_SCALE_CACHE_ROWS
                                    (defaults 10000, 3000, 10000)
+  report (web report pages; items written by SQL):
+  PROCTOR_BENCH_REPORT_ROWS        items per run (default 1000000)
 
   python-grader (in-process sandbox pool):
   PROCTOR_BENCH_PYTHON_CALLS       timed calls per concurrency (default min(20000, rows))

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ApiKeyTable } from '../config.ts';
 import { ApiError } from '../domain/api-error.ts';
+import { reportRoutes } from '../report/report-routes.tsx';
 import type { Logger } from '../logger.ts';
 import type { AppEnv, Dialect } from './app-env.ts';
 import { authenticate } from './auth.ts';
@@ -77,6 +78,8 @@ export function createApp(o: AppOptions): Hono<AppEnv> {
   app.route('/v1', api);
   app.route('/openai/v1', api);
   app.route('/openai', api);
+  // The web report (`/`, `/evals/...` — report_url): pages with their own sign-in and errors.
+  app.route('/', reportRoutes(o.services, { apiKeys: o.apiKeys, logger: o.logger }));
 
   app.notFound((c) => {
     const error = new ApiError('not_found', `Unknown request URL: ${c.req.method} ${c.req.path}.`, null, 'unknown_url');

@@ -4,6 +4,7 @@ import type { FileService } from '../services/file-service.ts';
 import type { GraderService } from '../services/grader-service.ts';
 import type { ImportService } from '../services/import-service.ts';
 import type { OutputItemService } from '../services/output-item-service.ts';
+import type { ReportService } from '../services/report-service.ts';
 import type { RunComparisonService } from '../services/run-comparison-service.ts';
 import type { RunService } from '../services/run-service.ts';
 
@@ -17,4 +18,6 @@ export interface Services {
   chatCompletions: ChatCompletionService;
   runComparisons: RunComparisonService;
   imports: ImportService;
+  /** The web report's reads beyond the API (src/report). */
+  report: ReportService;
 }

@@ -18,6 +18,7 @@ import { FileService } from '../services/file-service.ts';
 import { GraderService } from '../services/grader-service.ts';
 import { ImportService } from '../services/import-service.ts';
 import { OutputItemService } from '../services/output-item-service.ts';
+import { ReportService } from '../services/report-service.ts';
 import { RunComparisonService } from '../services/run-comparison-service.ts';
 import { RunService } from '../services/run-service.ts';
 import { openDatabase, type Database, type DatabaseOptions } from '../storage/database.ts';
@@ -30,6 +31,7 @@ import { ResponseCacheRepository } from '../storage/response-cache-repository.ts
 import { OutputItemRepository } from '../storage/output-item-repository.ts';
 import { RunProgressRepository } from '../storage/run-progress-repository.ts';
 import { RunComparisonRepository } from '../storage/run-comparison-repository.ts';
+import { ReportRepository } from '../storage/report-repository.ts';
 import { RunRepository } from '../storage/run-repository.ts';
 import { StoredCompletionRepository } from '../storage/stored-completion-repository.ts';
 import { ChatCompletionService } from '../services/chat-completion-service.ts';
@@ -127,6 +129,7 @@ export async function startProctor(o: StartOptions): Promise<RunningProctor> {
       chatCompletions: new ChatCompletionService(modelClients, storedCompletions),
       runComparisons: new RunComparisonService(evalService, runService, new RunComparisonRepository(database.db)),
       imports: new ImportService(new ImportRepository(database.db), files, config.maxFileBytes),
+      report: new ReportService({ evals: evalService, runs: runService, report: new ReportRepository(database.db) }),
     };
 
     if (o.workers) {

@@ -3,12 +3,14 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import * as initial from './migrations/0001-initial.ts';
 import * as storedCompletions from './migrations/0002-stored-completions.ts';
 import * as scaleOut from './migrations/0003-scale-out.ts';
+import * as reportIndexes from './migrations/0004-report-indexes.ts';
 
 /** Migrations are listed here, in order: a static list survives bundling and needs no fs scan. */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-stored-completions': storedCompletions,
   '0003-scale-out': scaleOut,
+  '0004-report-indexes': reportIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

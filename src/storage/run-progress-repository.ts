@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { ApiErrorObject, GraderResult, ModelUsage, OutputSample } from '../domain/wire-objects.ts';
+import { errorCodeOf, gradeRows, scoreBins } from './output-item-grades.ts';
 import type { Tables } from './tables.ts';
 
 export interface RowToStore {
@@ -137,6 +138,7 @@ export class RunProgressRepository {
               results: JSON.stringify(it.results),
               sample: JSON.stringify(it.sample),
               created_at: now,
+              error_code: errorCodeOf(it),
             })),
           )
           .onConflict((oc) => oc.columns(['run_id', 'datasource_item_id']).doNothing())
@@ -177,6 +179,7 @@ export class RunProgressRepository {
             .execute();
         }
       }
+      if (fresh.length > 0 && outcome.criterionIds.length > 0) await addGrades(trx, runId, fresh, outcome.criterionIds.length);
       const usage = sumUsage(fresh.flatMap((it) => it.usage));
       if (usage.length > 0) await addUsage(trx, runId, usage);
       if (!finished) return { completedRun: false };
@@ -226,6 +229,20 @@ async function markCompleted(trx: Kysely<Tables>, runId: string, now: number): P
     .returning('id')
     .executeTakeFirst();
   return done !== undefined;
+}
+
+/** The report's per-criterion index rows and score bins of the items this batch added (migration 0003). */
+async function addGrades(trx: Kysely<Tables>, runId: string, fresh: readonly GradedItem[], criterionCount: number): Promise<void> {
+  const grades = gradeRows(runId, fresh, criterionCount);
+  for (let i = 0; i < grades.length; i += 1000) await trx.insertInto('output_item_grades').values(grades.slice(i, i + 1000)).execute();
+  const bins = scoreBins(runId, grades);
+  for (let i = 0; i < bins.length; i += 1000) {
+    await trx
+      .insertInto('run_score_bins')
+      .values(bins.slice(i, i + 1000))
+      .onConflict((oc) => oc.columns(['run_id', 'position', 'value']).doUpdateSet((eb) => ({ count: sql`${eb.ref('run_score_bins.count')} + ${eb.ref('excluded.count')}` })))
+      .execute();
+  }
 }
 
 function sumUsage(all: readonly ModelUsage[]): ModelUsage[] {

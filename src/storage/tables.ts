@@ -85,6 +85,25 @@ export interface OutputItemsTable {
   results: Json<unknown[]>;
   sample: Json<unknown>;
   created_at: number;
+  /** The row's first error code; null when it did not error (migration 0003). */
+  error_code: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** One row per output item and criterion (migration 0003): what the report filters and sorts by. */
+export interface OutputItemGradesTable {
+  run_id: string;
+  position: number;
+  datasource_item_id: number;
+  passed: boolean;
+  score: number | null;
+}
+
+/** Scores per run and criterion, counted per value rounded to two significant digits. */
+export interface RunScoreBinsTable {
+  run_id: string;
+  position: number;
+  value: number;
+  count: number;
 }
 
 export interface FilesTable {
@@ -126,6 +145,8 @@ export interface Tables {
   run_criterion_counts: RunCriterionCountsTable;
   run_model_usage: RunModelUsageTable;
   output_items: OutputItemsTable;
+  output_item_grades: OutputItemGradesTable;
+  run_score_bins: RunScoreBinsTable;
   files: FilesTable;
   file_chunks: FileChunksTable;
   stored_completions: StoredCompletionsTable;
