@@ -24,7 +24,7 @@ export function jsonlSample(rowSample: Record<string, unknown> | null): JsonlSam
   const out = fromRowSample(s);
   const finish = out.finishReason ?? (out.text === null ? '' : 'stop');
   const sample: OutputSample = {
-    input: Array.isArray(s['input']) ? (s['input'] as unknown[]) : [],
+    input: Array.isArray(s['input']) ? (s['input'] as unknown[]).map(wireInputMessage) : [],
     output: outputMessages(out),
     finish_reason: finish,
     model: typeof s['model'] === 'string' ? s['model'] : '',
@@ -42,4 +42,26 @@ export function jsonlSample(rowSample: Record<string, unknown> | null): JsonlSam
   // A row that states its own parsed output keeps it.
   if ('output_json' in rowSample && rowSample['output_json'] !== null) graderSample['output_json'] = rowSample['output_json'];
   return { sample, graderSample };
+}
+
+/**
+ * A row's logged input message as the output item's `sample.input` reports it: the spec types
+ * `content` as a string, so a logged assistant turn with only tool calls (`content: null`) reports
+ * "" and a content given as parts reports their text joined; every other field (tool_calls,
+ * tool_call_id, name) is kept as logged. Graders still see the row's sample as given.
+ */
+function wireInputMessage(message: unknown): unknown {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) return message;
+  const m = message as Record<string, unknown>;
+  const content = m['content'];
+  if (typeof content === 'string') return m;
+  let text = '';
+  if (Array.isArray(content)) {
+    text = content
+      .map((part) => (typeof part === 'string' ? part : typeof (part as { text?: unknown })?.text === 'string' ? (part as { text: string }).text : ''))
+      .join('');
+  } else if (content !== null && content !== undefined) {
+    text = JSON.stringify(content);
+  }
+  return { ...m, content: text };
 }
