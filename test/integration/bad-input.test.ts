@@ -867,6 +867,35 @@ for (const { name, open } of testDatabases()) {
     });
 
     // -------------------------------------------------------------------------------------------
+    describe('a template path that is not in the row', () => {
+      it('renders empty and the result says which path (invalid_variable_error with its details), in plain and multi criteria', async () => {
+        const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'sk-any', maxRetries: 0 });
+        const typo = stringCheck('typo', 'The capital is {{ item.captial }}', 'The capital is {{ item.capital }}');
+        const ev = await client.evals.create({
+          data_source_config: { type: 'custom', item_schema: { type: 'object', properties: { capital: { type: 'string' } } } },
+          testing_criteria: [
+            typo,
+            { type: 'text_similarity', name: 'sim', input: '{{ item.capital }}', reference: '{{ sample.output_txt }}', evaluation_metric: 'fuzzy_match', pass_threshold: 0.5 },
+            { type: 'multi', name: 'm', graders: { a: stringCheck('a', '{{ item.nope }}', ''), b: stringCheck('b', '{{ item.capital }}', 'Paris') }, calculate_output: 'a + b', pass_threshold: 2 },
+          ],
+        } as never);
+        const run = await client.evals.runs.create(ev.id, { data_source: { type: 'jsonl', source: { type: 'file_content', content: [{ item: { capital: 'Paris' }, sample: { output_text: 'Paris' } }] } } });
+        const done = await waitForRunEnd(api, ev.id, run.id, 30_000);
+        assert.deepEqual(done.result_counts, { total: 1, errored: 0, failed: 1, passed: 0 }, 'the row is graded, not errored');
+        const [item] = (await client.evals.runs.outputItems.list(run.id, { eval_id: ev.id })).data;
+        const results = item!.results as Array<Record<string, unknown>>;
+        assert.equal(results[0]!['invalid_variable_error'], true);
+        assert.match(String(results[0]!['invalid_variable_error_details']), /'\{\{ item\.captial \}\}'/);
+        assert.doesNotMatch(String(results[0]!['invalid_variable_error_details']), /item\.capital\b/);
+        assert.equal(results[0]!['passed'], false);
+        assert.equal(results[0]!['error'], undefined, 'a missing path is not a grader error');
+        assert.match(String(results[1]!['invalid_variable_error_details']), /sample\.output_txt/);
+        assert.match(String(results[2]!['invalid_variable_error_details']), /item\.nope/);
+        assert.equal(results[2]!['passed'], true, 'the multi still grades: "" eq "" and Paris eq Paris');
+      });
+    });
+
+    // -------------------------------------------------------------------------------------------
     describe('keep-alive connections survive answers that leave the body unread', () => {
       /** One request on `agent`, the body sent with content-length or chunked. */
       function send(agent: http.Agent, method: string, path: string, body: Buffer | null, headers: Record<string, string>, chunked: boolean) {
