@@ -844,6 +844,17 @@ for (const { name, open } of testDatabases()) {
         });
       });
 
+      it('an upload filename is stored without U+0000 and cut at 512 characters without halving a surrogate pair', async () => {
+        const long = await uploadFile(api, toJsonl(answerRows(1, () => true)), { filename: `${'x'.repeat(511)}😀tail.jsonl` });
+        assert.equal(long.filename, 'x'.repeat(511));
+        const nul = await uploadFile(api, toJsonl(answerRows(1, () => true)), { filename: 'a\u0000b.jsonl' });
+        assert.equal(nul.filename, 'ab.jsonl');
+        for (const f of [long, nul]) {
+          assert.equal((await api.ok('GET', `/files/${f.id}`)).filename, f.filename);
+          await api.ok('DELETE', `/files/${f.id}`);
+        }
+      });
+
       it('an eval stored with U+0000 in its logs filter (as an older server could) still runs: the filter matches nothing, never a 500', async () => {
         for (const type of ['logs', 'stored_completions'] as const) {
           const id = `eval_${'f'.repeat(31)}${type === 'logs' ? '1' : '2'}`;
