@@ -37,7 +37,8 @@ export function receiveMultipart<T>(request: Request, onFile: FileHandler<T>): P
 
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers: { 'content-type': contentType }, limits: { files: 1, fields: 20, fieldSize: 64 * 1024, parts: 32 } });
+    // Clients (the openai SDK among them) send filenames as raw UTF-8; busboy's default reads latin1.
+    parser = busboy({ headers: { 'content-type': contentType }, defParamCharset: 'utf8', limits: { files: 1, fields: 20, fieldSize: 64 * 1024, parts: 32 } });
   } catch (error) {
     return Promise.reject(malformed(error));
   }

@@ -28,7 +28,7 @@ export class FileService {
   async upload(project: string, filename: string, content: AsyncIterable<Uint8Array>, fields: () => Promise<UploadFields>): Promise<FileObject> {
     const id = newFileId();
     const createdAt = nowSeconds();
-    await this.#files.create({ id, project, filename: filename.replace(/\u0000/g, '').slice(0, 512) || 'upload', purpose: '', created_at: createdAt, expires_at: null });
+    await this.#files.create({ id, project, filename: storedFilename(filename), purpose: '', created_at: createdAt, expires_at: null });
     try {
       await this.#files.writeContent(id, content, this.#maxBytes);
       const f = await fields();
@@ -66,6 +66,13 @@ export class FileService {
     if (!(await this.#files.delete(project, fileId))) throw notFound(`No such File object: ${fileId}`, 'file_id');
     return { id: fileId, object: 'file', deleted: true };
   }
+}
+
+/** A filename a text column keeps as sent: no U+0000, at most 512 characters, no surrogate pair cut in half. */
+function storedFilename(filename: string): string {
+  let name = filename.replace(/\u0000/g, '');
+  if (name.length > 512) name = name.slice(0, /[\uD800-\uDBFF]/.test(name[511]!) ? 511 : 512);
+  return name || 'upload';
 }
 
 function checkPurpose(purpose: string | undefined): string {

@@ -179,6 +179,16 @@ for (const db of testDatabases()) {
         assert.equal(unknown.param, 'api-version');
       });
 
+      it('a well-formed api-version Azure does not support (1999-01-01, 2024-10-21, a dated non-preview) is a 400 listing the supported ones', async () => {
+        for (const version of ['1999-01-01', '2024-10-21', '2025-04-01', '2030-01-01-preview']) {
+          const error = await rejectsWith(azureClient(server.url, version).evals.list(), BadRequestError);
+          expectAzureError({ error: error.error }, 'unsupported_api_version');
+          assert.equal(error.param, 'api-version');
+          assert.match(error.message, new RegExp(`'${version}'.*supported api-versions are: v1, preview, 2025-04-01-preview`));
+          await rejectsWith(azureClient(server.url, version).files.list(), BadRequestError);
+        }
+      });
+
       it('a dated api-version answers the dated delete-run body {object: "eval.deleted", run_id}', async () => {
         const azure = azureClient(server.url, '2025-04-01-preview');
         const evalId = (await azure.evals.create(evalParams('dated'))).id;

@@ -844,6 +844,24 @@ for (const { name, open } of testDatabases()) {
         });
       });
 
+      it('an upload filename is stored without U+0000 and cut at 512 characters without halving a surrogate pair', async () => {
+        const long = await uploadFile(api, toJsonl(answerRows(1, () => true)), { filename: `${'x'.repeat(511)}😀tail.jsonl` });
+        assert.equal(long.filename, 'x'.repeat(511));
+        // A NUL inside the part header is a malformed multipart body to the parser: a 400, never stored.
+        const form = new FormData();
+        form.append('purpose', 'evals');
+        form.append('file', new Blob([toJsonl(answerRows(1, () => true))]), 'a\u0000b.jsonl');
+        const nul = await api.request('POST', '/files', { body: form });
+        if (nul.status === 400) assertError(nul, 400, 'file');
+        else assert.equal(nul.body.filename, 'ab.jsonl');
+        const utf8 = await uploadFile(api, toJsonl(answerRows(1, () => true)), { filename: 'café ☃ 😀.jsonl' });
+        assert.equal(utf8.filename, 'café ☃ 😀.jsonl', 'a UTF-8 filename is read as UTF-8');
+        for (const f of [long, utf8, ...(nul.status === 200 ? [nul.body] : [])]) {
+          assert.equal((await api.ok('GET', `/files/${f.id}`)).filename, f.filename);
+          await api.ok('DELETE', `/files/${f.id}`);
+        }
+      });
+
       it('an eval stored with U+0000 in its logs filter (as an older server could) still runs: the filter matches nothing, never a 500', async () => {
         for (const type of ['logs', 'stored_completions'] as const) {
           const id = `eval_${'f'.repeat(31)}${type === 'logs' ? '1' : '2'}`;
@@ -863,6 +881,35 @@ for (const { name, open } of testDatabases()) {
           assert.equal(done.result_counts.total, 0);
           await api.ok('DELETE', `/evals/${id}`);
         }
+      });
+    });
+
+    // -------------------------------------------------------------------------------------------
+    describe('a template path that is not in the row', () => {
+      it('renders empty and the result says which path (invalid_variable_error with its details), in plain and multi criteria', async () => {
+        const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'sk-any', maxRetries: 0 });
+        const typo = stringCheck('typo', 'The capital is {{ item.captial }}', 'The capital is {{ item.capital }}');
+        const ev = await client.evals.create({
+          data_source_config: { type: 'custom', item_schema: { type: 'object', properties: { capital: { type: 'string' } } } },
+          testing_criteria: [
+            typo,
+            { type: 'text_similarity', name: 'sim', input: '{{ item.capital }}', reference: '{{ sample.output_txt }}', evaluation_metric: 'fuzzy_match', pass_threshold: 0.5 },
+            { type: 'multi', name: 'm', graders: { a: stringCheck('a', '{{ item.nope }}', ''), b: stringCheck('b', '{{ item.capital }}', 'Paris') }, calculate_output: 'a + b', pass_threshold: 2 },
+          ],
+        } as never);
+        const run = await client.evals.runs.create(ev.id, { data_source: { type: 'jsonl', source: { type: 'file_content', content: [{ item: { capital: 'Paris' }, sample: { output_text: 'Paris' } }] } } });
+        const done = await waitForRunEnd(api, ev.id, run.id, 30_000);
+        assert.deepEqual(done.result_counts, { total: 1, errored: 0, failed: 1, passed: 0 }, 'the row is graded, not errored');
+        const [item] = (await client.evals.runs.outputItems.list(run.id, { eval_id: ev.id })).data;
+        const results = item!.results as Array<Record<string, unknown>>;
+        assert.equal(results[0]!['invalid_variable_error'], true);
+        assert.match(String(results[0]!['invalid_variable_error_details']), /'\{\{ item\.captial \}\}'/);
+        assert.doesNotMatch(String(results[0]!['invalid_variable_error_details']), /item\.capital\b/);
+        assert.equal(results[0]!['passed'], false);
+        assert.equal(results[0]!['error'], undefined, 'a missing path is not a grader error');
+        assert.match(String(results[1]!['invalid_variable_error_details']), /sample\.output_txt/);
+        assert.match(String(results[2]!['invalid_variable_error_details']), /item\.nope/);
+        assert.equal(results[2]!['passed'], true, 'the multi still grades: "" eq "" and Paris eq Paris');
       });
     });
 
