@@ -1,5 +1,6 @@
 // Lint for what the compiler cannot see: promises nobody awaits and unsafe any flows.
 import tseslint from 'typescript-eslint';
+import { importLayerBlocks } from './eslint/import-layers.mjs';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.proctor/**', '.scratch/**', '.bench/**', 'eslint.config.js', '**/*.mjs', 'bin/**'] },
@@ -21,5 +22,25 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/require-await': 'off'
     }
+  },
+  // Which folder may import which (src/*/README.md "May import:", DESIGN §8).
+  ...importLayerBlocks(),
+  {
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
+    ignores: ['src/config.ts', '**/*.test.ts'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only src/config.ts reads process.env (DESIGN §8); take the value from Config.' }],
+    },
+  },
+  {
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
+    ignores: ['src/cli/**', 'src/logger.ts', '**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[object.name='console']", message: 'Only src/cli/ prints (DESIGN §8); log through the Logger.' },
+        { selector: "MemberExpression[object.name='process'][property.name=/^std(out|err)$/]", message: 'Only src/cli/ prints (DESIGN §8); log through the Logger.' },
+      ],
+    },
   }
 );

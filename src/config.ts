@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashApiKey, type ApiKeyTable } from './domain/api-key-table.ts';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
@@ -93,10 +93,8 @@ const envSchema = z.object({
   PROCTOR_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
-export interface ApiKeyTable {
-  /** sha256(key) hex → project; null when no keys are configured (any key accepted, loopback only). */
-  readonly byHash: ReadonlyMap<string, string> | null;
-}
+// The key table's shape and hash live in domain (api/ and report/ hash keys per request).
+export { hashApiKey, type ApiKeyTable } from './domain/api-key-table.ts';
 
 export interface Config {
   readonly host: string;
@@ -143,8 +141,6 @@ export class ConfigError extends Error {
     this.problems = problems;
   }
 }
-
-export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 
 function parseApiKeys(text: string | undefined, problems: string[]): ApiKeyTable {
   if (text === undefined || text.trim() === '') return { byHash: null };

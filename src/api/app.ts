@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { ApiKeyTable } from '../config.ts';
+import type { ApiKeyTable } from '../domain/api-key-table.ts';
 import { ApiError } from '../domain/api-error.ts';
 import { reportRoutes } from '../report/report-routes.tsx';
 import type { Logger } from '../logger.ts';

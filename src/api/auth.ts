@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { hashApiKey, type ApiKeyTable } from '../config.ts';
+import { hashApiKey, type ApiKeyTable } from '../domain/api-key-table.ts';
 import { ApiError } from '../domain/api-error.ts';
 import type { AppEnv } from './app-env.ts';
 

@@ -10,6 +10,11 @@ import { createScoreModelGrader } from './score-model.ts';
 import { createStringCheckGrader } from './string-check.ts';
 import { createTextSimilarityGrader, type MetricScorer } from './text-similarity.ts';
 
+// The folder's public face for services (the /graders endpoints), which import only this file.
+export { checkGraderConfig, type GraderConfigProblem } from './check-grader-config.ts';
+export type { GradeOutcome } from './grader.ts';
+export { JUDGE_ERRORS } from './judge-client.ts';
+
 /** What graders need from the process: the python sandbox pool (started on first use) and the models. */
 export interface GraderContext {
   python(): PythonSandboxPool;

@@ -1,4 +1,4 @@
-import type { ItemQuery } from '../storage/report-repository.ts';
+import type { ItemQuery } from '../services/report-service.ts';
 
 export const PAGE_SIZE = 50;
 /** Rows a free-text search page looks through (it is not indexed; see ReportRepository). */

@@ -2,7 +2,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
 import type { JSX } from 'hono/jsx/jsx-runtime';
-import type { ApiKeyTable } from '../config.ts';
+import type { ApiKeyTable } from '../domain/api-key-table.ts';
 import { ApiError, badRequest, notFound } from '../domain/api-error.ts';
 import { compareRunsQuerySchema } from '../domain/run-comparison.ts';
 import type { Logger } from '../logger.ts';

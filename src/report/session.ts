@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { hashApiKey, type ApiKeyTable } from '../config.ts';
+import { hashApiKey, type ApiKeyTable } from '../domain/api-key-table.ts';
 
 /** How long a sign-in lasts. */
 const SESSION_SECONDS = 12 * 60 * 60;

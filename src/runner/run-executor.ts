@@ -6,7 +6,7 @@ import type { RunDataSource, SamplingDataSource } from '../domain/run-data-sourc
 import { createGrader, type GraderContext } from '../graders/grader-registry.ts';
 import type { Logger } from '../logger.ts';
 import type { BatchJob, PlanJob } from '../queue/job-queue.ts';
-import { SourceRowError, sourceRows, type RowSource } from '../services/source-rows.ts';
+import { SourceRowError, sourceRows, type RowSource } from '../sources/source-rows.ts';
 import type { EvalRepository } from '../storage/eval-repository.ts';
 import type { FileRepository } from '../storage/file-repository.ts';
 import type { GradedItem, RowToStore, RunProgressRepository } from '../storage/run-progress-repository.ts';

@@ -1,10 +1,7 @@
 import { badRequest } from '../domain/api-error.ts';
 import type { GraderConfig } from '../domain/grader-config.ts';
 import type { GraderErrorFlags, RunGraderRequest, RunGraderResponse } from '../domain/grader-requests.ts';
-import { checkGraderConfig } from '../graders/check-grader-config.ts';
-import type { GradeOutcome } from '../graders/grader.ts';
-import { createGrader, type GraderContext } from '../graders/grader-registry.ts';
-import { JUDGE_ERRORS } from '../graders/judge-client.ts';
+import { checkGraderConfig, createGrader, JUDGE_ERRORS, type GradeOutcome, type GraderContext } from '../graders/grader-registry.ts';
 import type { ModelUsage } from '../domain/wire-objects.ts';
 
 const noErrors = (): GraderErrorFlags => ({

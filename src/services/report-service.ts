@@ -4,6 +4,9 @@ import type { EvalService } from './eval-service.ts';
 import { presentEval, presentOutputItem } from './present.ts';
 import type { RunService } from './run-service.ts';
 
+// The report builds item queries; it reads through services, never storage.
+export type { ItemQuery };
+
 export interface EvalSummary {
   eval: EvalObject;
   run_count: number;

@@ -12,7 +12,7 @@ import type { EvalService } from './eval-service.ts';
 import { requireModel, type ModelResolverPort } from './model-resolver-port.ts';
 import { presentList, presentRun } from './present.ts';
 import { compileRowValidator } from './row-validator.ts';
-import { SourceRowError, sourceRowErrorToApi, sourceRows, storedCompletionFilter } from './source-rows.ts';
+import { SourceRowError, sourceRowErrorToApi, sourceRows, storedCompletionFilter } from '../sources/source-rows.ts';
 
 export interface RunServiceDeps {
   evals: EvalService;

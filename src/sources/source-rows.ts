@@ -5,7 +5,7 @@ import { jsonlRowSchema, type JsonlDataSource, type JsonlRow } from '../domain/r
 import type { DataSourceConfig } from '../domain/data-source-config.ts';
 import type { CompletionsDataSource } from '../domain/run-data-source.ts';
 import type { FileRepository } from '../storage/file-repository.ts';
-import { jsonlLines, LineTooLongError } from '../storage/jsonl-lines.ts';
+import { jsonlLines, LineTooLongError } from './jsonl-lines.ts';
 import type { StoredCompletionFilter, StoredCompletionRepository } from '../storage/stored-completion-repository.ts';
 import { storedCompletionRow } from './stored-completion-row.ts';
 
