@@ -23,13 +23,13 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off'
     }
   },
-  // Which folder may import which (src/*/README.md "May import:", DESIGN §8).
+  // Which folder may import which (src/*/README.md "May import:", architecture §8).
   ...importLayerBlocks(),
   {
     files: ['src/**/*.ts', 'src/**/*.tsx'],
     ignores: ['src/config.ts', '**/*.test.ts'],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only src/config.ts reads process.env (DESIGN §8); take the value from Config.' }],
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only src/config.ts reads process.env (architecture §8); take the value from Config.' }],
     },
   },
   {
@@ -38,8 +38,8 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: "MemberExpression[object.name='console']", message: 'Only src/cli/ prints (DESIGN §8); log through the Logger.' },
-        { selector: "MemberExpression[object.name='process'][property.name=/^std(out|err)$/]", message: 'Only src/cli/ prints (DESIGN §8); log through the Logger.' },
+        { selector: "MemberExpression[object.name='console']", message: 'Only src/cli/ prints (architecture §8); log through the Logger.' },
+        { selector: "MemberExpression[object.name='process'][property.name=/^std(out|err)$/]", message: 'Only src/cli/ prints (architecture §8); log through the Logger.' },
       ],
     },
   }

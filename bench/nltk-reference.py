@@ -6,7 +6,7 @@ usage: nltk-reference.py PAIRS_JSONL METRIC:COUNT [METRIC:COUNT ...]
 
 PAIRS_JSONL holds one {"candidate": ..., "reference": ...} per line. For each METRIC (bleu, gleu,
 meteor, tokenize) the first COUNT pairs are scored as the text_similarity grader scores them
-(DESIGN §6):
+(architecture §6):
 
   bleu      sentence_bleu([ref], hyp, smoothing_function=SmoothingFunction().method4)
   gleu      sentence_gleu([ref], hyp)

@@ -1,6 +1,6 @@
 // Which top-level entries of src/ each folder may import — the machine-checked form of the
 // "May import:" line of each folder's README (test/layout/import-layers.test.ts keeps the two in
-// step). DESIGN §8: `domain` imports nothing; graders, providers and storage import domain; the
+// step). architecture §8: `domain` imports nothing; graders, providers and storage import domain; the
 // runner wires them; the HTTP layer never imports the runner; only `cli/` wires concrete parts, so
 // it alone may import anything.
 //
@@ -38,7 +38,7 @@ function patternsFor(layer) {
   const self = isFile(layer) ? `src/${layer}` : `src/${layer}/`;
   const readme = isFile(layer) ? 'the table' : `"May import:" in src/${layer}/README.md`;
   const target = (entry) => (isFile(entry) || entry.includes('/') ? `src/${entry}` : `src/${entry}/`);
-  const message = (entry, how = '') => `import layers: ${self} may not import ${target(entry)}${how} — see ${readme} and eslint/import-layers.mjs (DESIGN §8).`;
+  const message = (entry, how = '') => `import layers: ${self} may not import ${target(entry)}${how} — see ${readme} and eslint/import-layers.mjs (architecture §8).`;
   const patterns = [];
   for (const entry of Object.keys(LAYERS)) {
     if (entry === layer || may.includes(entry)) continue;

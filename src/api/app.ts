@@ -36,7 +36,7 @@ const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 const dialectOf = (path: string): Dialect => (path === '/openai' || path.startsWith('/openai/') ? 'azure' : 'openai');
 
 /**
- * The HTTP surface: the same handlers under `/v1`, `/openai/v1` and `/openai` (DESIGN §6). One
+ * The HTTP surface: the same handlers under `/v1`, `/openai/v1` and `/openai` (architecture §6). One
  * error handler turns every failure into the caller's dialect; nothing else writes error bodies.
  */
 export function createApp(o: AppOptions): Hono<AppEnv> {

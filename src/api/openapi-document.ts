@@ -8,7 +8,7 @@ import { createRunRequestSchema } from '../domain/run-requests.ts';
 
 /**
  * Proctor's own OpenAPI document, generated from the zod schemas that validate requests — the
- * project's source of truth (DESIGN §1) — so it cannot drift from what the server accepts.
+ * project's source of truth (architecture §1) — so it cannot drift from what the server accepts.
  */
 const toSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' });
 

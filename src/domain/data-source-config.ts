@@ -82,7 +82,7 @@ export function buildDataSourceConfig(input: CreateDataSourceConfig): DataSource
 }
 
 /**
- * What a supplied `sample` is checked for (DESIGN §6): types only, never `model` or `choices`
+ * What a supplied `sample` is checked for (architecture §6): types only, never `model` or `choices`
  * required — a row may bring just `output_text`, our own output item's sample, or a whole Chat
  * Completion or Responses object (`completion.model_dump()`), which carry nulls where a field is
  * unset. `output_json` may be any JSON value.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Message items of templates (grader inputs, run input_messages). Both the short `{role, content}`
- * form and the EvalItem form are accepted; we store and echo only the long form (DESIGN §6) because
+ * form and the EvalItem form are accepted; we store and echo only the long form (architecture §6) because
  * the short form matches two `oneOf` branches of the official schema.
  */
 const roleSchema = z.enum(['user', 'assistant', 'system', 'developer']);

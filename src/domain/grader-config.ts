@@ -84,7 +84,7 @@ const subGraderSchema = z.discriminatedUnion('type', [
 ]);
 
 /**
- * `multi`: named sub-graders combined by `calculate_output` (DESIGN §6). `graders` is a map; the
+ * `multi`: named sub-graders combined by `calculate_output` (architecture §6). `graders` is a map; the
  * official schema's single-grader form (a known defect) is accepted as a map of one, keyed by its
  * name. The formula itself is checked where the parser lives (graders/check-grader-config.ts).
  */

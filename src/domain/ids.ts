@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
-/** Object ids in the service's own formats (DESIGN §6): prefix + 32 hex, files `file-` + 22 base62. */
+/** Object ids in the service's own formats (architecture §6): prefix + 32 hex, files `file-` + 22 base62. */
 // Output items are made by the hundred thousand: draw random bytes in blocks, not 16 at a time.
 let pool = Buffer.alloc(0);
 let offset = 0;

@@ -10,7 +10,7 @@ export interface GraderConfigProblem {
 
 /**
  * Checks beyond the wire shape that need the grader code itself: a multi grader's formula must
- * parse and name only its graders' keys (a 400 at validation, DESIGN §6).
+ * parse and name only its graders' keys (a 400 at validation, architecture §6).
  */
 export function checkGraderConfig(config: GraderConfig): GraderConfigProblem | null {
   if (config.type !== 'multi') return null;

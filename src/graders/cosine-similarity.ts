@@ -35,7 +35,7 @@ export function cosine(a: readonly number[], b: readonly number[]): number {
 }
 
 /**
- * `text_similarity` with `cosine` (DESIGN §6): the rendered input and reference are embedded in one
+ * `text_similarity` with `cosine` (architecture §6): the rendered input and reference are embedded in one
  * embeddings call (two inputs) and the score is the cosine of the two vectors; passes iff score ≥
  * `pass_threshold` (default 1). An empty text is not sent (the API rejects it): two empty texts
  * score 1, one empty text 0. A failed call or unusable vectors are an error with score 0.

@@ -19,7 +19,7 @@ export interface GradeOutcome {
   sample: Record<string, unknown> | null;
   /** Set when the grader could not grade this row; the item then counts as errored. */
   error: { code: string; message: string } | null;
-  /** A template path did not resolve; it rendered empty and the row was still graded (DESIGN §6). */
+  /** A template path did not resolve; it rendered empty and the row was still graded (architecture §6). */
   invalid_variable: boolean;
   /** Which paths did not resolve (as written between the braces), when `invalid_variable`. */
   missing_variables?: readonly string[];

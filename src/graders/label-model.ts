@@ -16,7 +16,7 @@ export function labelModelSchema(labels: readonly string[]): Record<string, unkn
 }
 
 /**
- * `label_model` (DESIGN §6): the judge sees the grader's `input` messages rendered per row with
+ * `label_model` (architecture §6): the judge sees the grader's `input` messages rendered per row with
  * `{{ item.… }}` and `{{ sample.… }}`, answers `{steps, result}` with `result` one of `labels`, and
  * the row passes iff that label is one of `passing_labels` (score 1, else 0). A refusal, output that
  * does not parse or a label outside `labels` is an error; the judge's raw output stays in `sample`.

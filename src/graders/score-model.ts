@@ -32,7 +32,7 @@ function samplingOf(config: ScoreModelGraderConfig): { params: JudgeParams; repo
 }
 
 /**
- * `score_model` (DESIGN §6): the judge answers `{steps, result: number}` for the grader's `input`
+ * `score_model` (architecture §6): the judge answers `{steps, result: number}` for the grader's `input`
  * rendered per row; the number is clamped to `range` (default [0, 1]) and the row passes iff it is
  * ≥ `pass_threshold` (default: the middle of the range). A refusal or a non-numeric result is an
  * error with score 0; the judge's raw output stays in `sample`.

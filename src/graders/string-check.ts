@@ -5,7 +5,7 @@ import { templateVariables, type Grader, type GradeOutcome } from './grader.ts';
 type Operation = StringCheckGraderConfig['operation'];
 
 /**
- * `like`/`ilike` are plain containment (DESIGN §6): `%`, `_` and regex characters are literal.
+ * `like`/`ilike` are plain containment (architecture §6): `%`, `_` and regex characters are literal.
  * `ilike` folds with `toLowerCase()`, which matches Python's `str.lower()` (full mappings such as
  * 'İ' → 'i̇', final sigma). The only divergence found comparing every code point against
  * Python 3.11 is characters newer than Python's Unicode database (e.g. U+A7CB, Unicode 16), which

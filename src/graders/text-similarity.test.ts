@@ -6,7 +6,7 @@ import { metricVectors } from '../../test/fixtures/metric-vectors.ts';
 
 const vectors = metricVectors;
 
-// The variants Proctor follows (DESIGN §6, data/README.md).
+// The variants Proctor follows (architecture §6, data/README.md).
 const followed: Record<string, string> = {
   bleu: 'nltk_word_tokenize+smoothing_method4',
   gleu: 'nltk_word_tokenize',

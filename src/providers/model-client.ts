@@ -128,7 +128,7 @@ const readEmbeddings: Reader<CreateEmbeddingResponse> = (body, upstream) =>
     : malformed('embeddings (data)');
 
 /**
- * The upstream model calls of one process: resolves model names (DESIGN §4), keeps one SDK client
+ * The upstream model calls of one process: resolves model names (architecture §4), keeps one SDK client
  * per provider, applies per-model concurrency and rpm/tpm limits, and retries by the one policy
  * (the SDK's own retries are off). Every outcome is data; nothing here throws for an upstream
  * failure. Construct one per process so all runs share the limits.

@@ -13,7 +13,7 @@ export interface ModelLimits {
   readonly tpm: number | null;
 }
 
-/** Whether and how a model's answers are cached (DESIGN: response cache). */
+/** Whether and how a model's answers are cached (docs/architecture.md §2, response cache). */
 export type CacheMode = 'read_write' | 'read_only' | 'off';
 
 export interface ModelCachePolicy {
@@ -111,7 +111,7 @@ function target(providerName: string, provider: ProviderConfig, model: string, e
 }
 
 /**
- * Resolves a run's model name (DESIGN §4): the exact `models` entry, then `provider/model`, then the
+ * Resolves a run's model name (architecture §4): the exact `models` entry, then `provider/model`, then the
  * default provider (`default_provider`, or the implicit OpenAI provider when the file configures no
  * providers). Never throws: an unknown model or a missing key is a message for the row's error.
  */

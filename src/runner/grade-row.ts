@@ -12,7 +12,7 @@ export interface RowGrade {
   /** Model calls the graders made for this row. */
   usage: ModelUsage[];
   status: 'pass' | 'fail';
-  /** The first grader error, if any: the row counts in `errored` (DESIGN §6, item status). */
+  /** The first grader error, if any: the row counts in `errored` (architecture §6, item status). */
   error: ApiErrorObject | null;
 }
 
@@ -31,7 +31,7 @@ export async function gradeRow(graders: readonly CriterionGrader[], item: Record
     if (outcome.usage) usage.push(...outcome.usage);
     const result: GraderResult = { name: criterion.id, type: criterion.type, score: outcome.score, passed: outcome.error === null && outcome.passed, sample: outcome.sample };
     if (outcome.invalid_variable) {
-      // The row is still graded (the path rendered empty, DESIGN §6); the result says which path,
+      // The row is still graded (the path rendered empty, architecture §6); the result says which path,
       // so a typo such as `{{ item.captial }}` is visible rather than a silent empty string.
       result['invalid_variable_error'] = true;
       result['invalid_variable_error_details'] = missingVariablesMessage(outcome.missing_variables ?? []);

@@ -13,7 +13,7 @@ export interface JsonlSample {
 
 /**
  * A jsonl row's pre-generated answer. The output item's `sample` is always in the spec's full
- * shape (DESIGN §6): the answer as one assistant message (with its tool calls), zero usage (no
+ * shape (architecture §6): the answer as one assistant message (with its tool calls), zero usage (no
  * model was called here), `model` from the row or "" and the sampling values the row states, else
  * the API's defaults. Graders see the row's sample as given plus `output_text`, `output_json`,
  * `output_tools` and `choices` derived exactly as for a sampled answer — from `output_text`, a

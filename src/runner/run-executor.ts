@@ -43,7 +43,7 @@ export interface RunExecutorDeps {
 const ROW_INSERT_CHUNK = 500;
 
 /**
- * The run engine (DESIGN §2): a plan job streams the source into staged rows and fans out batch
+ * The run engine (architecture §2): a plan job streams the source into staged rows and fans out batch
  * jobs; each batch grades its rows and commits them in one transaction. Both are idempotent, so
  * pg-boss may retry either after a crash.
  */

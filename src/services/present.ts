@@ -33,7 +33,7 @@ export function presentRun(r: RunRecord, agg: RunAggregates | undefined, publicU
     created_at: r.created_at,
     report_url: `${publicUrl}/evals/${r.eval_id}/runs/${r.id}`,
     result_counts: { total: r.passed + r.failed + r.errored, errored: r.errored, failed: r.failed, passed: r.passed },
-    // null until there is something to report, like the hosted service (DESIGN §1)
+    // null until there is something to report, like the hosted service (architecture §1)
     per_model_usage: usage.length > 0 ? usage : null,
     per_testing_criteria_results: criteria.length > 0 ? criteria : null,
     data_source: r.data_source,

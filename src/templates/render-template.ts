@@ -1,5 +1,5 @@
 /**
- * `{{ path }}` rendering for grader inputs and sampling templates (DESIGN §6 "templates").
+ * `{{ path }}` rendering for grader inputs and sampling templates (architecture §6 "templates").
  *
  * A path starts at `item` or `sample` and continues with `.key`, `[n]` or `["key"]` / `['key']`.
  * Strings render verbatim, any other value as JSON; a path that does not resolve renders as the

@@ -145,7 +145,7 @@ const scoreModel: AnyGrader = {
   range: [0, 1],
 };
 
-// The reference-library variants Proctor follows (DESIGN §6).
+// The reference-library variants Proctor follows (architecture §6).
 const followed: Record<string, string> = {
   bleu: 'nltk_word_tokenize+smoothing_method4',
   gleu: 'nltk_word_tokenize',
@@ -364,7 +364,7 @@ for (const db of testDatabases()) {
         expectValidate(await validate(client, withThreshold), withThreshold);
       });
 
-      it('operator precedence and the functions of DESIGN §6', async () => {
+      it('operator precedence and the functions of architecture §6', async () => {
         const client = openaiClient(server.url);
         const graders = { a: python('a', "def grade(s, i):\n    return i['a']\n"), b: python('b', "def grade(s, i):\n    return i['b']\n") };
         const cases: Array<[string, number]> = [

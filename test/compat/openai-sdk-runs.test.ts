@@ -103,7 +103,7 @@ for (const db of testDatabases()) {
       });
 
       it('create answers at once and the API stays responsive while a large run is processed', async () => {
-        // DESIGN §2: create "returns at once"; cancel must be able to land while the run is in progress.
+        // architecture §2: create "returns at once"; cancel must be able to land while the run is in progress.
         const client = openaiClient(server.url);
         const run = await client.evals.runs.create(evalId, inlineRun(makeRows(BIG_ROWS)));
         assert.notEqual(run.status, 'completed');

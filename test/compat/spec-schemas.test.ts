@@ -40,7 +40,7 @@ const outputItem = {
 };
 
 describe('spec schemas (../shared/spec validator)', { skip: specSkipReason }, () => {
-  it('accepts an EvalRun with the documented nulls (DESIGN §1)', () => {
+  it('accepts an EvalRun with the documented nulls (architecture §1)', () => {
     expectSchema(run, 'EvalRun');
     expectSchema({ ...run, error: { code: 'x', message: 'y' }, per_testing_criteria_results: [{ testing_criteria: 'c-1', passed: 1, failed: 0 }] }, 'EvalRun');
   });
@@ -64,7 +64,7 @@ describe('spec schemas (../shared/spec validator)', { skip: specSkipReason }, ()
     assert.notDeepEqual(schemaProblems(withoutStatus, 'OpenAIFile'), []);
   });
 
-  it('lists: first_id/last_id are null exactly on empty pages (DESIGN §6)', () => {
+  it('lists: first_id/last_id are null exactly on empty pages (architecture §6)', () => {
     expectSchema({ object: 'list', data: [], first_id: null, last_id: null, has_more: false }, 'ListFilesResponse');
     expectSchema({ object: 'list', data: [file], first_id: file.id, last_id: file.id, has_more: false }, 'ListFilesResponse');
     assert.notDeepEqual(schemaProblems({ object: 'list', data: [file], first_id: null, last_id: null, has_more: false }, 'ListFilesResponse'), []);

@@ -6,7 +6,7 @@ import addFormatsModule from 'ajv-formats';
 
 /**
  * The official OpenAPI subset in the workplace's `../shared/spec` (never copied into the project,
- * DESIGN §1), compiled with ajv so tests can check response bodies against the published schemas.
+ * architecture §1), compiled with ajv so tests can check response bodies against the published schemas.
  * A clone without `../shared` has no spec: `expectSchema` then checks nothing and `specSkipReason`
  * says why, so the validator's own tests skip with a one-line notice.
  */
@@ -60,12 +60,12 @@ function inlineResponseSchema(doc: JsonObject, path: string, method: string): Js
 
 /**
  * The documented exceptions, and nothing else:
- * - DESIGN §1: `EvalRun.per_model_usage`, `per_testing_criteria_results` and `error` are null until
+ * - architecture §1: `EvalRun.per_model_usage`, `per_testing_criteria_results` and `error` are null until
  *   there is something to report (the live service and the spec's own examples do the same).
  * - spec/SOURCE.md: `OpenAIFile.purpose` lacks `evals`, a known defect of the official subset.
- * - DESIGN §6: list pages carry `first_id`/`last_id` null exactly when `data` is empty.
+ * - architecture §6: list pages carry `first_id`/`last_id` null exactly when `data` is empty.
  * - `EvalRunOutputItem.sample.error` is null on a row without an error, as in the spec's own
- *   example and like `EvalRun.error` (DESIGN §1's rule: null until there is something to report).
+ *   example and like `EvalRun.error` (architecture §1's rule: null until there is something to report).
  * The inline 200 bodies of the two delete-eval endpoints get names so tests can refer to them.
  */
 function patchedComponents(doc: JsonObject): JsonObject {

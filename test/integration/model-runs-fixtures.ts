@@ -148,7 +148,7 @@ export type Item = OutputItemListResponse;
  *   (braces are not URI characters): placeholders are checked as a URL;
  * - an EvalItem whose content is a list of `input_text` / `input_image` parts with `detail` also
  *   matches `EasyInputMessage`, so the template's `oneOf` fails with two passing branches (the same
- *   ambiguity DESIGN §6 notes for the short form): `detail` is checked apart (as a string) and dropped.
+ *   ambiguity architecture §6 notes for the short form): `detail` is checked apart (as a string) and dropped.
  */
 function withImagePartsSpecCanTell(body: unknown): unknown {
   return JSON.parse(JSON.stringify(body), (_key, value: unknown) => {

@@ -80,7 +80,7 @@ for (const db of testDatabases()) {
       const ds = { type: 'completions', model: model.name, input_messages: { type: 'template', template }, sampling_params, source: { type: 'file_content', content: rows } };
       const { created, run } = await runToEnd(client, evalId, { name: 'chat run', metadata: { suite: 'model-runs' }, data_source: asDataSource(ds) });
 
-      // The run echoes its model and data source (templates in the long EvalItem form, DESIGN §6).
+      // The run echoes its model and data source (templates in the long EvalItem form, architecture §6).
       const echoed = { ...ds, input_messages: { type: 'template', template: [msg('system', template[0]!.content), msg('user', template[1]!.content)] } };
       for (const r of [created, run]) {
         assert.equal(r.model, model.name);

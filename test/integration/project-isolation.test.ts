@@ -10,7 +10,7 @@ import { testDatabases } from '../support/test-databases.ts';
 import { ApiClient, answerRows, assertError, createEval, createRun, listIds, uploadFile, waitForRunEnd } from './api-client.ts';
 
 /**
- * Projects (DESIGN §5): every object belongs to the project of the key that created it; another
+ * Projects (architecture §5): every object belongs to the project of the key that created it; another
  * project's ids answer 404 on every verb and never show up in its lists.
  */
 const KEY_A = 'sk-iso-aaaaaa';

@@ -1,5 +1,5 @@
 /**
- * The syntax tree of a multi grader's `calculate_output` formula (DESIGN §6). Produced by
+ * The syntax tree of a multi grader's `calculate_output` formula (architecture §6). Produced by
  * `parseFormula`, consumed by `evaluateFormula`. `position` is the 0-based offset (UTF-16 index)
  * of the node's first character — for operators, of the operator itself — in the formula text.
  */

@@ -129,7 +129,7 @@ describe('parseFormula: functions', () => {
     assert.equal(shapeOf('abs (x)'), 'abs(x)');
   });
 
-  it('knows exactly the functions of DESIGN §6', () => {
+  it('knows exactly the functions of architecture §6', () => {
     assert.deepEqual(Object.keys(FORMULA_FUNCTIONS).sort(), [
       'abs',
       'ceil',

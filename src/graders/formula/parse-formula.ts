@@ -1,5 +1,5 @@
 /**
- * Parser for a multi grader's `calculate_output` (DESIGN §6): a hand-written recursive-descent
+ * Parser for a multi grader's `calculate_output` (architecture §6): a hand-written recursive-descent
  * parser over a small token list. No `eval`, no `Function`. Grammar (see README.md):
  *
  *   formula := sum END

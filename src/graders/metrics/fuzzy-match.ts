@@ -512,7 +512,7 @@ export const wRatio = scorer(wRatioText);
 const PROCESSED: FuzzOptions = { defaultProcess: true };
 
 /**
- * The text_similarity `fuzzy_match` score (DESIGN.md §6):
+ * The text_similarity `fuzzy_match` score (docs/architecture.md §6):
  * `fuzz.WRatio(candidate, reference, processor=utils.default_process) / 100`, in 0…1.
  */
 export function fuzzyMatch(candidate: string, reference: string): number {

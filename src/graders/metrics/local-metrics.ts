@@ -9,7 +9,7 @@ import { rougeL, rougeN } from './rouge.ts';
 export type LocalMetric = Exclude<TextSimilarityGraderConfig['evaluation_metric'], 'cosine'>;
 
 /**
- * Each metric as the reference library computes it (DESIGN §6): (candidate, reference) → [0, 1].
+ * Each metric as the reference library computes it (architecture §6): (candidate, reference) → [0, 1].
  * The one table both the in-thread grader and the grading threads (metric-worker.ts) call, so a
  * score is the same number wherever it is computed.
  */

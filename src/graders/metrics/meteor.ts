@@ -170,7 +170,7 @@ export function meteorScore(
 
 /**
  * METEOR of a candidate string against a reference string, both split by `tokenize` — by default
- * the nltk `word_tokenize` port, as text_similarity uses (DESIGN §6).
+ * the nltk `word_tokenize` port, as text_similarity uses (architecture §6).
  */
 export function meteor(
   candidate: string,

@@ -19,7 +19,7 @@ describe('ROUGE reference vectors (rouge-score, use_stemmer=False, fmeasure)', (
   for (const n of [1, 2, 3, 4, 5] as const) scorers[`rouge_${n}`] = (c, r) => rougeN(c, r, n);
 
   for (const [metric, score] of Object.entries(scorers)) {
-    // the `fmeasure+porter_stemmer` variants are not what Proctor follows (DESIGN.md §6)
+    // the `fmeasure+porter_stemmer` variants are not what Proctor follows (docs/architecture.md §6)
     const cases = vectors.filter((v) => v.metric === metric && v.variant === 'fmeasure');
     it(`${metric}: all ${cases.length} vectors within 1e-9`, () => {
       assert.ok(cases.length > 0);

@@ -1,7 +1,7 @@
 /**
  * ROUGE-N and ROUGE-L F-measures as google's `rouge-score` package computes them with
  * `rouge_scorer.RougeScorer([...], use_stemmer=False).score(target=reference, prediction=candidate)`
- * and `.fmeasure` (DESIGN.md §6). Precision is relative to the candidate (the prediction),
+ * and `.fmeasure` (docs/architecture.md §6). Precision is relative to the candidate (the prediction),
  * recall to the reference (the target).
  */
 import { LcsPattern } from './levenshtein.ts';

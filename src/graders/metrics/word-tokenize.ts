@@ -1,7 +1,7 @@
 /**
  * A port of nltk 3.8 `nltk.tokenize.word_tokenize(text)` (language "english", preserve_line False):
  * Punkt sentence splitting (`sent_tokenize`) followed by `NLTKWordTokenizer.tokenize` on each
- * sentence, tokens concatenated. BLEU, GLEU and METEOR tokenize with it (DESIGN §6).
+ * sentence, tokens concatenated. BLEU, GLEU and METEOR tokenize with it (architecture §6).
  *
  * Regex dialect. Python's `re` on `str` is Unicode-aware where JS is not, so every pattern here is
  * compiled with the `u` flag and spells Python's classes out:

@@ -8,7 +8,7 @@ export type PythonGraderConfig = z.output<typeof pythonGraderSchema>;
 /**
  * Pass rule when a python criterion has no `pass_threshold`: score ≥ 0.5. The API leaves it open
  * (the field is optional, the hosted service documents no default). We take the rule score_model
- * uses for its default range [0, 1] — the midpoint (DESIGN §6) — because python graders
+ * uses for its default range [0, 1] — the midpoint (architecture §6) — because python graders
  * conventionally return a score in [0, 1] too, so the same row scored the same way passes the same
  * way under either grader. Set `pass_threshold` to be explicit.
  */
