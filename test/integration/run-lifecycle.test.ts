@@ -122,12 +122,11 @@ for (const { name, open } of testDatabases()) {
 
       async function cancelMidway(api: ApiClient, runId: string, path: string): Promise<void> {
         await waitUntilRunning(api, runId);
-        const started = Date.now();
+        // The cancel answers without waiting for batches in flight: what proves it is below — the
+        // run stops short of its rows — not a wall-clock bound, which a loaded machine breaks.
         const canceled = await api.ok('POST', path);
-        const took = Date.now() - started;
         assert.equal(canceled.status, 'canceled');
         assert.equal(canceled.id, runId);
-        assert.ok(took < 2000, `cancel took ${took} ms`);
         assert.equal((await getRun(api, evalId, runId)).status, 'canceled');
         // In-flight batches may still commit what they graded; after that nothing may move.
         await sleep(1000);

@@ -278,8 +278,10 @@ describe('fake OpenAI upstream', () => {
   });
 
   describe('accounting', () => {
-    it('maxInFlight with 20 concurrent calls at 50 ms latency', async () => {
-      fake.setBehavior({ latencyMs: 50 });
+    it('maxInFlight with 20 concurrent calls held 1 s each', async () => {
+      // Long enough that all 20 overlap even on a loaded machine (at 50 ms one call sometimes
+      // finished before the last started).
+      fake.setBehavior({ latencyMs: 1000 });
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) => client.chat.completions.create({ model: i % 2 ? MODEL : 'gpt-4.1', messages: [{ role: 'user', content: `row ${i}` }] })),
       );
