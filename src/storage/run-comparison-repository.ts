@@ -162,26 +162,25 @@ export class RunComparisonRepository {
       .execute(async (trx) => {
         const base = await this.#state(trx, baseRunId);
         const head = await this.#state(trx, headRunId);
+        const counts = await this.#gradedCounts(trx, baseRunId, headRunId);
         await trx.deleteFrom('run_comparisons').where('base_run_id', '=', baseRunId).where('head_run_id', '=', headRunId).execute();
         const kept = await trx
           .insertInto('run_comparisons')
-          .values({ base_run_id: baseRunId, head_run_id: headRunId, base_items: base.items, head_items: head.items, counts: '[]' })
+          .values({ base_run_id: baseRunId, head_run_id: headRunId, base_items: base.items, head_items: head.items, counts: JSON.stringify(counts) })
           .onConflict((oc) => oc.columns(['base_run_id', 'head_run_id']).doNothing())
           .returning('base_run_id')
           .executeTakeFirst();
-        if (!kept) return this.#gradedCounts(trx, baseRunId, headRunId);
-        // One pass over the pairs gives both the counts and every flipped item.
-        const { rows } = await sql<PairedCriterionRow>`
-          with p as materialized (${gradedPairs(baseRunId, headRunId)}),
-          flips as (
-            insert into proctor.run_comparison_flips (base_run_id, head_run_id, direction, datasource_item_id, criteria)
-            select ${baseRunId}, ${headRunId}, case when b_passed then 'regressions' else 'fixes' end, datasource_item_id, json_agg(criterion_id order by position)::text
-            from p where b_passed <> h_passed
-            group by b_passed, datasource_item_id
-          )
-          select criterion_id, ${AGGREGATES} from p group by criterion_id`.execute(trx);
-        const counts = normalized(rows);
-        await trx.updateTable('run_comparisons').set({ counts: JSON.stringify(counts) }).where('base_run_id', '=', baseRunId).where('head_run_id', '=', headRunId).execute();
+        if (kept) {
+          for (const direction of ['regressions', 'fixes'] as const) {
+            const wasPassed = direction === 'regressions';
+            await sql`
+              insert into proctor.run_comparison_flips (base_run_id, head_run_id, direction, datasource_item_id, criteria)
+              select ${baseRunId}, ${headRunId}, ${direction}, datasource_item_id, json_agg(criterion_id order by position)::text
+              from (${gradedPairs(baseRunId, headRunId, sql`b.passed = ${wasPassed}`)}) p
+              where h_passed = ${!wasPassed}
+              group by datasource_item_id`.execute(trx);
+          }
+        }
         return counts;
       })
       .catch(() => null);
