@@ -128,7 +128,11 @@ export const reportPagesBenchmark: Benchmark = {
             const server_: number[] = [];
             const wall: number[] = [];
             let status = 0;
-            if (label === 'compare: head in progress') await setRunStatus(database.env, HEAD_ID, 'in_progress');
+            if (label === 'compare: head in progress') {
+              // PGlite's data directory is the running server's alone: the case needs PostgreSQL.
+              if (!database.env['PROCTOR_DATABASE_URL']) continue;
+              await setRunStatus(database.env, HEAD_ID, 'in_progress');
+            }
             // A live comparison reads both runs' grades whole: two timed requests.
             const samples = label === 'compare: head in progress' ? Math.min(2, ctx.settings.pageSamples) : ctx.settings.pageSamples;
             for (let i = 0; i <= samples; i++) {
@@ -161,7 +165,8 @@ export const reportPagesBenchmark: Benchmark = {
       title: `report pages at ${fmtNumber(rows)} items`,
       columns: ['page', ...backends.map((b) => `${b} server p50 / p95 ms`)],
       rows: pages.map(([label]) => [label, ...backends.map((b) => {
-        const r = results[b]![label]!;
+        const r = results[b]![label];
+        if (r === undefined) return 'n/a';
         return r.status !== 200 ? `HTTP ${r.status}` : `${fmtNumber(r.server?.p50 ?? Number.NaN, 1)} / ${fmtNumber(r.server?.p95 ?? Number.NaN, 1)}`;
       })]),
       notes,
