@@ -29,11 +29,7 @@ export class RunComparisonService {
     // Each run must be in this eval and project: anything else is the caller's 404.
     await this.#runs.record(project, evalId, q.base);
     await this.#runs.record(project, evalId, q.head);
-    const [counts, regressions, fixes] = await Promise.all([
-      this.#repo.pairedCounts(q.base, q.head),
-      this.#repo.flipped(q.base, q.head, 'regressions', q.regressions_after ?? null, q.limit),
-      this.#repo.flipped(q.base, q.head, 'fixes', q.fixes_after ?? null, q.limit),
-    ]);
+    const { counts, regressions, fixes } = await this.#repo.compare(q.base, q.head, { regressionsAfter: q.regressions_after ?? null, fixesAfter: q.fixes_after ?? null, limit: q.limit });
     const defined = evalRecord.testing_criteria as TestingCriterion[];
     const byId = new Map(counts.map((c) => [c.criterion_id, c]));
     // The eval's criteria in their order; results under other names (an imported run) after them.

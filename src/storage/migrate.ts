@@ -4,6 +4,7 @@ import * as initial from './migrations/0001-initial.ts';
 import * as storedCompletions from './migrations/0002-stored-completions.ts';
 import * as scaleOut from './migrations/0003-scale-out.ts';
 import * as reportIndexes from './migrations/0004-report-indexes.ts';
+import * as runComparisonCache from './migrations/0005-run-comparison-cache.ts';
 
 /** Migrations are listed here, in order: a static list survives bundling and needs no fs scan. */
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002-stored-completions': storedCompletions,
   '0003-scale-out': scaleOut,
   '0004-report-indexes': reportIndexes,
+  '0005-run-comparison-cache': runComparisonCache,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

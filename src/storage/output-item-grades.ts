@@ -35,6 +35,11 @@ export interface GradeRow {
   datasource_item_id: number;
   passed: boolean;
   score: number | null;
+  /** The item has a result at this position (a row that errored before grading has none). */
+  graded: boolean;
+  /** The result carries an error; its score then stays out of `score` but the comparison counts it. */
+  errored: boolean;
+  error_score: number | null;
 }
 
 /** One row per item and criterion; a row that errored before grading fails every criterion. */
@@ -43,7 +48,9 @@ export function gradeRows(runId: string, items: readonly GradedItem[], criterion
   for (const it of items) {
     for (let position = 0; position < criterionCount; position++) {
       const r = it.results[position];
-      out.push({ run_id: runId, position, datasource_item_id: it.datasource_item_id, passed: r?.passed === true, score: scoreOf(r) });
+      const errored = r !== undefined && r['error'] !== undefined && r['error'] !== null;
+      const errorScore = errored && typeof r.score === 'number' && Number.isFinite(r.score) ? r.score : null;
+      out.push({ run_id: runId, position, datasource_item_id: it.datasource_item_id, passed: r?.passed === true, score: scoreOf(r), graded: r !== undefined, errored, error_score: errorScore });
     }
   }
   return out;

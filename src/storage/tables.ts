@@ -96,6 +96,29 @@ export interface OutputItemGradesTable {
   datasource_item_id: number;
   passed: boolean;
   score: number | null;
+  /** Migration 0005: the item has a result here; it carries an error; the score that errored result carries. */
+  graded: Generated<boolean>;
+  errored: Generated<boolean>;
+  error_score: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+/** A comparison of two finished runs (migration 0005), valid while both item counts are unchanged. */
+export interface RunComparisonsTable {
+  base_run_id: string;
+  head_run_id: string;
+  base_items: number;
+  head_items: number;
+  /** The per-criterion rows, json text. */
+  counts: string;
+}
+
+/** The items of a cached comparison that flipped, per direction, with the flipped criteria (json text). */
+export interface RunComparisonFlipsTable {
+  base_run_id: string;
+  head_run_id: string;
+  direction: string;
+  datasource_item_id: number;
+  criteria: string;
 }
 
 /** Scores per run and criterion, counted per value rounded to two significant digits. */
@@ -147,6 +170,8 @@ export interface Tables {
   output_items: OutputItemsTable;
   output_item_grades: OutputItemGradesTable;
   run_score_bins: RunScoreBinsTable;
+  run_comparisons: RunComparisonsTable;
+  run_comparison_flips: RunComparisonFlipsTable;
   files: FilesTable;
   file_chunks: FileChunksTable;
   stored_completions: StoredCompletionsTable;
