@@ -851,7 +851,14 @@ for (const { name, open } of testDatabases()) {
         const form = new FormData();
         form.append('purpose', 'evals');
         form.append('file', new Blob([toJsonl(answerRows(1, () => true))]), 'a\u0000b.jsonl');
-        const nul = await api.request('POST', '/files', { body: form });
+        // Sent as one framed buffer: the server answers 400 as soon as it refuses the part header,
+        // and a client still streaming its FormData may then see EPIPE from Node 24's fetch instead
+        // of that answer (open: docs/architecture.md §5 asks for no resets; see the closing note).
+        const framed = new Response(form);
+        const nul = await api.request('POST', '/files', {
+          body: Buffer.from(await framed.arrayBuffer()),
+          headers: { 'content-type': framed.headers.get('content-type') ?? '' },
+        });
         if (nul.status === 400) assertError(nul, 400, 'file');
         else assert.equal(nul.body.filename, 'ab.jsonl');
         const utf8 = await uploadFile(api, toJsonl(answerRows(1, () => true)), { filename: 'café ☃ 😀.jsonl' });
