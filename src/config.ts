@@ -256,8 +256,13 @@ export function loadClientConfig(env: NodeJS.ProcessEnv = process.env): ClientCo
  * loopback port, on `dataDir` when the command names one.
  */
 export function loadEmbeddedConfig(dataDir: string | null, env: NodeJS.ProcessEnv = process.env): Config {
+  // report_url names where `proctor serve` on this data dir will answer (its host and port, or
+  // PROCTOR_PUBLIC_URL), not this command's short-lived port.
+  const host = env['PROCTOR_HOST'] ?? '127.0.0.1';
+  const servedAt = `http://${host.includes(':') ? `[${host}]` : host}:${env['PROCTOR_PORT'] ?? '8080'}`;
   return loadConfig({
     ...env,
+    PROCTOR_PUBLIC_URL: env['PROCTOR_PUBLIC_URL'] ?? servedAt,
     PROCTOR_HOST: '127.0.0.1',
     PROCTOR_PORT: '0',
     PROCTOR_LOG_LEVEL: env['PROCTOR_LOG_LEVEL'] ?? 'warn',
