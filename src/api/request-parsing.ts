@@ -49,7 +49,7 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.', null, 'invalid_json');
   if (exceedsJsonDepth(body)) throw badRequest(`The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`, null, 'json_too_deep');
-  // A lone surrogate (a `\udXXX` escape JSON allows) is not Unicode text: jsonb refuses it and
+  // A lone surrogate (a `\ud800`-style escape JSON allows) is not Unicode text: jsonb refuses it and
   // text columns would silently replace it. One walk here refuses it in every field of every
   // body. U+0000 is refused by the schemas only where it reaches text or jsonb (names, ids,
   // metadata); row data, templates and messages live in json columns, which keep it exactly.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableString } from './text-field.ts';
 
 /**
  * Bodies of Proctor's import extension (`/v1/proctor/import/...`): whole objects as another
@@ -8,10 +9,12 @@ import { z } from 'zod';
 const id = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be an id of 1-128 letters, digits, or _ . : -');
 const count = z.number().int().min(0);
 const seconds = z.number().int().min(0);
-const metadata = z.record(z.string(), z.string()).nullable().optional();
+// Names and metadata reach text and jsonb columns: what PostgreSQL cannot hold there (U+0000, a
+// lone surrogate) is refused as everywhere else in the API; the sizes stay the source's business.
+const metadata = z.record(storableString(), storableString()).nullable().optional();
 
 export const importEvalSchema = z.object({
-  name: z.string().max(1024).nullable().optional(),
+  name: storableString().max(1024).nullable().optional(),
   data_source_config: z.record(z.string(), z.unknown()),
   testing_criteria: z.array(z.record(z.string(), z.unknown())),
   metadata,
@@ -19,8 +22,8 @@ export const importEvalSchema = z.object({
 });
 
 export const importRunSchema = z.object({
-  name: z.string().max(1024).nullable().optional(),
-  model: z.string().max(1024).nullable().optional(),
+  name: storableString().max(1024).nullable().optional(),
+  model: storableString().max(1024).nullable().optional(),
   status: z.enum(['completed', 'failed', 'canceled']),
   data_source: z.record(z.string(), z.unknown()),
   metadata,

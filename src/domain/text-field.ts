@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Strings PostgreSQL cannot keep as sent. U+0000: `text` and `jsonb` refuse it (a plain `json`
- * column keeps its `\u0000` escape as written). A lone UTF-16 surrogate (a `\udXXX` escape JSON
+ * column keeps its `\u0000` escape as written). A lone UTF-16 surrogate (a `\ud800`-style escape JSON
  * allows) is not Unicode text at all: `jsonb` refuses it and `text` silently stores U+FFFD instead.
  * Requests are checked at the boundary, so such a string is the caller's 400 naming the field —
  * never a failed write (a 500), a silently altered value, or a stored object that breaks reads.

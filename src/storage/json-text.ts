@@ -15,7 +15,7 @@ const clean = (s: string): string => s.replace(LONE_SURROGATES_OR_NUL, '\uFFFD')
 /** JSON text for a `jsonb` column (and jsonb literals in queries). */
 export function jsonbText(value: unknown): string {
   const text = JSON.stringify(value);
-  // Fast path: JSON.stringify writes a lone surrogate as a `\udXXX` escape and U+0000 as
+  // Fast path: JSON.stringify writes a lone surrogate as a `\ud800`-style escape and U+0000 as
   // `\u0000`, so text with neither needs no second look (a literal backslash before "ud" or
   // "u0000" only costs the slow path).
   if (!text.includes('\\ud') && !text.includes('\\u0000')) return text;
